@@ -1,0 +1,140 @@
+"""The people model every part of hrsync speaks: plain frozen records, nothing else.
+
+Sources return a `Snapshot` of `Employee` records; the state tree and the platforms hold `Member`,
+`Team` and `Job`. Only the fields below exist, so nothing else a vendor returns (salaries, birth
+dates, addresses) can travel further than the source module that read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+
+KINDS = ("teams", "jobs", "members")
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    parent: str | None = None
+    coaches: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    active: bool = True
+    team: str | None = None
+    job: str | None = None
+    manager: str | None = None
+
+
+@dataclass(frozen=True)
+class Employee:
+    """One person as the HRIS reports them (a snapshot record, before policies and filters)."""
+
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    active: bool = True
+    team: str | None = None
+    job: str | None = None
+    manager: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one HRIS fetch returned: employees plus the teams and jobs the HRIS lists."""
+
+    source: str
+    fetched_at: str
+    employees: tuple[Employee, ...] = ()
+    teams: tuple[Team, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    complete: bool = True
+
+    def to_data(self) -> dict:
+        return {
+            "source": self.source,
+            "fetched_at": self.fetched_at,
+            "complete": self.complete,
+            "employees": [_employee_data(e) for e in self.employees],
+            "teams": [{**asdict(t), "coaches": list(t.coaches)} for t in self.teams],
+            "jobs": [asdict(j) for j in self.jobs],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> Snapshot:
+        return cls(
+            source=data["source"],
+            fetched_at=data["fetched_at"],
+            complete=data.get("complete", True),
+            employees=tuple(_employee_from(e) for e in data.get("employees", [])),
+            teams=tuple(
+                Team(t["id"], t["name"], t.get("parent"), tuple(t.get("coaches", ())))
+                for t in data.get("teams", [])
+            ),
+            jobs=tuple(Job(j["id"], j["name"]) for j in data.get("jobs", [])),
+        )
+
+    def digest(self) -> str:
+        """sha256 of the snapshot's content (not of when it was fetched): the same HRIS data
+        always gives the same digest, which the commit trailers and the ledger rely on."""
+        data = self.to_data()
+        del data["fetched_at"]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_EMPLOYEE_FIELDS = tuple(f.name for f in fields(Employee))
+
+
+def _employee_data(e: Employee) -> dict:
+    data = asdict(e)
+    for key in ("start_date", "end_date"):
+        if data[key] is not None:
+            data[key] = data[key].isoformat()
+    return data
+
+
+def _employee_from(data: dict) -> Employee:
+    values = {k: data.get(k) for k in _EMPLOYEE_FIELDS if k in data}
+    for key in ("start_date", "end_date"):
+        if values.get(key):
+            values[key] = date.fromisoformat(values[key])
+    return Employee(**values)
+
+
+def entity_data(entity: Member | Team | Job) -> dict:
+    """The entity as the state tree and plans write it: schema keys in schema order."""
+    data = asdict(entity)
+    if isinstance(entity, Team):
+        data["coaches"] = list(entity.coaches)
+    return data
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The tree's content: managed entities by kind, each keyed by id."""
+
+    teams: dict[str, Team] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+
+    def of(self, kind: str) -> dict:
+        return getattr(self, kind)

@@ -1,0 +1,226 @@
+"""state + platform → Plan (pure): what apply would change, like `terraform plan`.
+
+Only managed entities are compared. Changes come in dependency order: teams (parents first), jobs,
+members (managers first); deletions run the other way round, members first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+from reconciler.errors import SafetyError
+from reconciler.model import KINDS, DesiredState, Job, Member, Team, entity_data
+from reconciler.targets import PlatformState
+
+Entity = Member | Team | Job
+ACTIONS = ("create", "update", "deactivate", "reactivate", "delete")
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    id: str
+    before: Entity | None
+    after: Entity | None
+    action: ClassVar[str] = ""
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for every field that differs; all fields for a create."""
+        entity = self.after or self.before
+        out = []
+        for f in fields(entity):
+            old = getattr(self.before, f.name) if self.before else None
+            new = getattr(self.after, f.name) if self.after else None
+            if old != new and f.name != "id":
+                out.append((f.name, old, new))
+        return out
+
+    @property
+    def data(self) -> dict:
+        return {
+            "kind": self.kind,
+            "action": self.action,
+            "id": self.id,
+            "before": entity_data(self.before) if self.before else None,
+            "after": entity_data(self.after) if self.after else None,
+        }
+
+
+class Create(Change):
+    action = "create"
+
+
+class Update(Change):
+    action = "update"
+
+
+class Deactivate(Change):
+    action = "deactivate"
+
+
+class Reactivate(Change):
+    action = "reactivate"
+
+
+class Delete(Change):
+    action = "delete"
+
+
+CHANGE_TYPES = {cls.action: cls for cls in (Create, Update, Deactivate, Reactivate, Delete)}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A member hrsync would create whose e-mail already belongs to a hand-made account."""
+
+    member_id: str
+    email: str
+
+    def message(self) -> str:
+        return (
+            f"member {self.member_id} ({self.email}) is not created: a hand-made platform "
+            f"account has this e-mail; adopt it with `hrsync link --email {self.email}`"
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    state_digest: str
+    platform_digest: str
+    managed_members: int
+    conflicts: tuple[Conflict, ...] = ()
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(ACTIONS, 0)
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def summary_line(self) -> str:
+        if not self.changes:
+            return "No changes. The platform matches state/."
+        counts = self.summary
+        return "Plan: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS) + "."
+
+    @property
+    def data(self) -> dict:
+        return {
+            "format_version": FORMAT_VERSION,
+            "state_digest": self.state_digest,
+            "platform_digest": self.platform_digest,
+            "managed_members": self.managed_members,
+            "changes": [c.data for c in self.changes],
+            "conflicts": [{"id": c.member_id, "email": c.email} for c in self.conflicts],
+            "summary": self.summary,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> Plan:
+        from reconciler.state.entities import entity_from_data
+
+        changes = []
+        for c in data["changes"]:
+            kind = c["kind"]
+            before = entity_from_data(kind, c["before"]) if c["before"] else None
+            after = entity_from_data(kind, c["after"]) if c["after"] else None
+            changes.append(CHANGE_TYPES[c["action"]](kind, c["id"], before, after))
+        return cls(
+            changes=tuple(changes),
+            state_digest=data["state_digest"],
+            platform_digest=data["platform_digest"],
+            managed_members=data["managed_members"],
+            conflicts=tuple(Conflict(c["id"], c["email"]) for c in data.get("conflicts", [])),
+        )
+
+    def deletes(self) -> int:
+        return sum(1 for c in self.changes if c.action == "delete")
+
+
+def state_digest(desired: DesiredState) -> str:
+    data = {
+        kind: {key: entity_data(e) for key, e in sorted(desired.of(kind).items())} for kind in KINDS
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
+    taken_emails = {u.email.lower(): u for u in platform.unmanaged}
+    upserts: list[Change] = []
+    deletes: list[Change] = []
+    conflicts: list[Conflict] = []
+
+    for kind in KINDS:
+        want = desired.of(kind)
+        have = platform.of(kind)
+        for key in _dependency_order(kind, want):
+            after = want[key]
+            before = have.get(key)
+            if before is None:
+                if kind == "members" and after.email.lower() in taken_emails:
+                    conflicts.append(Conflict(key, after.email))
+                    continue
+                upserts.append(Create(kind, key, None, after))
+            elif before != after:
+                upserts.append(_change_type(kind, before, after)(kind, key, before, after))
+        gone = [key for key in have if key not in want]
+        for key in reversed(_dependency_order(kind, {k: have[k] for k in gone})):
+            deletes.append(Delete(kind, key, have[key], None))
+
+    # Deletes run members first, then jobs, then teams: the reverse of creation.
+    ordered_deletes = [c for kind in reversed(KINDS) for c in deletes if c.kind == kind]
+    return Plan(
+        changes=tuple(upserts + ordered_deletes),
+        state_digest=state_digest(desired),
+        platform_digest=platform.digest(),
+        managed_members=len(platform.members),
+        conflicts=tuple(conflicts),
+    )
+
+
+def _change_type(kind: str, before: Entity, after: Entity) -> type[Change]:
+    if kind == "members" and before.active != after.active:
+        return Reactivate if after.active else Deactivate
+    return Update
+
+
+def _dependency_order(kind: str, entities: dict[str, Entity]) -> list[str]:
+    """Ids sorted so that a parent team or a manager comes before those that point at it."""
+    if kind == "jobs":
+        return sorted(entities)
+    link = "parent" if kind == "teams" else "manager"
+    depth: dict[str, int] = {}
+
+    def depth_of(key: str) -> int:
+        # Iterative walk: manager chains can be long and recursion would hit Python's limit.
+        chain = []
+        seen = set()
+        while key in entities and key not in depth and key not in seen:
+            seen.add(key)
+            chain.append(key)
+            key = getattr(entities[key], link)
+        base = depth.get(key, -1) if key in depth else -1
+        for offset, item in enumerate(reversed(chain), start=1):
+            depth[item] = base + offset
+        return depth[chain[0]] if chain else depth.get(key, 0)
+
+    for key in entities:
+        depth_of(key)
+    return sorted(entities, key=lambda k: (depth[k], k))
+
+
+def check_deletes(plan: Plan, max_deletes: int) -> None:
+    """Refuse more deletions than allowed; the error says how many and which flag allows it."""
+    count = plan.deletes()
+    if count > max_deletes:
+        members = sum(1 for c in plan.changes if c.action == "delete" and c.kind == "members")
+        raise SafetyError(
+            f"apply would delete {count} entities ({members} members of "
+            f"{plan.managed_members} managed) but --max-deletes is {max_deletes}; "
+            f"raise --max-deletes to {count} if this is intended"
+        )

@@ -1,0 +1,79 @@
+"""HRIS sources: one module per vendor (and the file export), each behind the `Source` protocol.
+
+A source knows its vendor's API and nothing of git or the platform. It returns a `Snapshot` of
+model records, never raw vendor JSON, and can file a document into an employee's personnel file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from reconciler.errors import ConfigError, SourceError
+from reconciler.model import Snapshot
+
+# type name in hrsync.yaml -> module under reconciler.sources that defines `open_source`
+SOURCE_MODULES = {
+    "file": "reconciler.sources.file",
+    "personio": "reconciler.sources.personio",
+    "hibob": "reconciler.sources.hibob",
+    "afas": "reconciler.sources.afas",
+    "nmbrs": "reconciler.sources.nmbrs",
+}
+
+Progress = Callable[[str], None]
+"""Called with a short human line ("page 3/12, 300 employees") while a long fetch runs."""
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    document_id: str
+    location: str  # where a person finds it, e.g. "Personio › Dana Keller › Documents › Reviews"
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch(self, progress: Progress | None = None) -> Snapshot:
+        """Every employee, team and job. Raises `SourceError` rather than return a partial one."""
+        ...
+
+    def upload_document(
+        self, employee_id: str, filename: str, content: bytes, *, title: str
+    ) -> UploadedDocument:
+        """File `content` (a PDF) into the employee's personnel file."""
+        ...
+
+    def find_document(self, employee_id: str, filename: str) -> str | None:
+        """The id of a document already filed under `filename`, where the API can list them;
+        None when it is not there or the vendor offers no way to look."""
+        ...
+
+
+def open_source(
+    settings: Mapping, base_dir: Path, env: Mapping[str, str] | None = None
+) -> Source:
+    """The source configured by the `source:` block of hrsync.yaml."""
+    kind = settings.get("type")
+    module_name = SOURCE_MODULES.get(kind)
+    if module_name is None:
+        known = ", ".join(sorted(SOURCE_MODULES))
+        raise ConfigError(f"source type {kind!r} is not known (known: {known})")
+    module = importlib.import_module(module_name)
+    return module.open_source(dict(settings), base_dir, os.environ if env is None else env)
+
+
+def secret(env: Mapping[str, str], settings: Mapping, key: str, default_var: str, vendor: str) -> str:
+    """A secret from the environment variable that `settings[key]` names (or `default_var`).
+
+    Only the variable's name ever appears in an error, never a value.
+    """
+    var = settings.get(key, default_var)
+    value = env.get(var)
+    if not value:
+        raise SourceError(f"{vendor}: environment variable {var} is not set")
+    return value

@@ -1,0 +1,113 @@
+"""The state tree on disk: state/<kind>/<id>.yaml, read whole and written file by file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from reconciler.errors import InvalidInput, Problem
+from reconciler.model import KINDS, DesiredState
+from reconciler.state.entities import (
+    SINGULAR,
+    entity_from_data,
+    looks_valid,
+    render_entity,
+)
+from reconciler.state.loader import Lines, _Loader, parse_yaml
+from reconciler.state.schemas import schema_problems
+from reconciler.state.validate import reference_problems
+
+STATE_DIR = "state"
+
+
+def state_path(root: Path, kind: str, entity_id: str) -> Path:
+    return root / STATE_DIR / kind / f"{entity_id}.yaml"
+
+
+def read_state(root: Path, *, check_references: bool = True) -> DesiredState:
+    """The whole tree. Every problem in every file is collected, then raised as one error."""
+    import yaml
+
+    problems: list[Problem] = []
+    by_kind: dict[str, dict] = {}
+    for kind in KINDS:
+        folder = root / STATE_DIR / kind
+        entities = {}
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".yaml"))
+        except FileNotFoundError:
+            names = []
+        for name in names:
+            path = folder / name
+            label = f"{STATE_DIR}/{kind}/{name}"
+            text = path.read_text(encoding="utf-8")
+            try:
+                data = yaml.load(text, Loader=_Loader)
+            except yaml.YAMLError:
+                try:
+                    parse_yaml(text, label)
+                except InvalidInput as exc:
+                    problems.extend(exc.problems)
+                continue
+            file_id = name[: -len(".yaml")]
+            if not looks_valid(kind, data):
+                found = schema_problems(
+                    kind, data, Lines(text), label, subject=f'{SINGULAR[kind]} "{file_id}"'
+                )
+                if found:
+                    problems.extend(found)
+                    continue
+            if data["id"] != file_id:
+                problems.append(
+                    Problem(label, Lines(text).of(("id",)),
+                            f"id {data['id']!r} does not match the file name {name!r}",
+                            subject=f'{SINGULAR[kind]} "{file_id}"')
+                )
+                continue
+            entities[file_id] = entity_from_data(kind, data)
+        by_kind[kind] = entities
+    desired = DesiredState(**by_kind)
+    if check_references and not problems:
+        problems.extend(reference_problems(desired, lambda kind, i: _locate(root, kind, i)))
+    if problems:
+        raise InvalidInput(problems)
+    return desired
+
+
+def _locate(root: Path, kind: str, entity_id: str) -> tuple[str, Lines]:
+    path = state_path(root, kind, entity_id)
+    return f"{STATE_DIR}/{kind}/{entity_id}.yaml", Lines(path.read_text(encoding="utf-8"))
+
+
+def write_entities(root: Path, kind: str, entities: Iterable) -> list[Path]:
+    """Write each entity's file if its content changed; the paths actually written."""
+    written = []
+    for entity in entities:
+        path = state_path(root, kind, entity.id)
+        text = render_entity(kind, entity)
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, text)
+        written.append(path)
+    return written
+
+
+def remove_entities(root: Path, kind: str, ids: Iterable[str]) -> list[Path]:
+    removed = []
+    for entity_id in ids:
+        path = state_path(root, kind, entity_id)
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    # A kill mid-write must never leave half a YAML file for the next run to choke on.
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
