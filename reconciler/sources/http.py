@@ -1,0 +1,140 @@
+"""HTTP for vendor connectors: retries with bounded backoff, rate limits honoured, errors named.
+
+Every connector talks through `VendorHttp`, so 429/5xx/timeout handling is written once.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+
+import httpx
+
+from reconciler.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class VendorHttp:
+    """An httpx client for one vendor. 401/403 are final (retrying can get the caller blocked)."""
+
+    def __init__(
+        self,
+        vendor: str,
+        base_url: str,
+        *,
+        auth_hint: str,
+        headers: dict | None = None,
+        auth: httpx.Auth | tuple | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.vendor = vendor
+        self.auth_hint = auth_hint  # e.g. "check PERSONIO_CLIENT_ID / PERSONIO_CLIENT_SECRET"
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.client = httpx.Client(
+            base_url=base_url, headers=headers or {}, auth=auth, timeout=timeout,
+            transport=transport, follow_redirects=False,
+        )
+
+    def request(self, method: str, url: str, *, ok=(200, 201), **kwargs) -> httpx.Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.client.request(method, url, **kwargs)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if attempt > self.max_retries:
+                    raise SourceError(
+                        f"{self.vendor}: {method} {url} failed after {attempt} tries: "
+                        f"{type(exc).__name__}"
+                    ) from None
+                self._wait(self._backoff(attempt), f"{type(exc).__name__}")
+                continue
+            if response.status_code in ok:
+                return response
+            if response.status_code in (401, 403):
+                raise SourceError(
+                    f"{self.vendor}: access denied (HTTP {response.status_code}) on {url}; "
+                    f"{self.auth_hint}"
+                )
+            if response.status_code in RETRY_STATUSES and attempt <= self.max_retries:
+                self._wait(self._retry_after(response, attempt), f"HTTP {response.status_code}")
+                continue
+            raise SourceError(
+                f"{self.vendor}: {method} {url} returned HTTP {response.status_code}"
+                f"{_detail(response)}"
+            )
+
+    def get(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def json(self, response: httpx.Response):
+        try:
+            return response.json()
+        except ValueError:
+            raise SourceError(
+                f"{self.vendor}: {response.request.url.path} returned a body that is not JSON "
+                f"(truncated or wrong endpoint?)"
+            ) from None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.max_wait, 0.5 * 2 ** (attempt - 1))
+
+    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
+        """Retry-After (seconds or HTTP date), else X-RateLimit-Reset (epoch), else backoff."""
+        value = response.headers.get("Retry-After")
+        if value:
+            try:
+                return min(self.max_wait, max(0.0, float(value)))
+            except ValueError:
+                parsed = email.utils.parsedate_to_datetime(value)
+                if parsed is not None:
+                    return min(self.max_wait, max(0.0, parsed.timestamp() - time.time()))
+        reset = response.headers.get("X-RateLimit-Reset")
+        if reset:
+            try:
+                return min(self.max_wait, max(0.0, float(reset) - time.time()))
+            except ValueError:
+                pass
+        # Personio asks for at least a second between a 429 and the next try.
+        return max(1.0 if response.status_code == 429 else 0.0, self._backoff(attempt))
+
+    def _wait(self, seconds: float, why: str) -> None:
+        log.info("%s: %s, retrying in %.1f s", self.vendor, why, seconds)
+        self.sleep(seconds)
+
+
+def _detail(response: httpx.Response) -> str:
+    """A short vendor message from an error body, if there is one (never request data)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message = None
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            message = err.get("message")
+        elif isinstance(err, str):
+            message = err
+        message = message or body.get("externalMessage") or body.get("detail")
+        if not message and isinstance(body.get("errors"), list) and body["errors"]:
+            first = body["errors"][0]
+            message = first.get("detail") or first.get("title")
+    return f": {str(message)[:200]}" if message else ""
