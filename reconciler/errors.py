@@ -57,8 +57,8 @@ class InvalidInput(HrsyncError):
         groups: dict[tuple[str, str | None], list[Problem]] = {}
         for p in self.problems:
             groups.setdefault((p.path, p.subject), []).append(p)
-        for (path, subject), items in groups.items():
-            first = min(items, key=lambda p: (p.line or 0))
+        for (_, subject), items in groups.items():
+            first = min(items, key=lambda p: p.line or 0)
             head = f"Invalid {subject}, " if subject else "Invalid "
             lines.append(head + first.where())
             for p in sorted(items, key=lambda p: (p.line or 0, p.message)):

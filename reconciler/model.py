@@ -128,6 +128,20 @@ def entity_data(entity: Member | Team | Job) -> dict:
     return data
 
 
+def field_diff(before, after) -> list[tuple[str, object, object]]:
+    """(field, before, after) for each field that differs; every field of a new entity.
+
+    The id is listed only when an entity moves to a new id (a rehire under a new HRIS id)."""
+    entity = after if after is not None else before
+    out = []
+    for f in fields(entity):
+        old = getattr(before, f.name) if before is not None else None
+        new = getattr(after, f.name) if after is not None else None
+        if old != new and (f.name != "id" or (before is not None and after is not None)):
+            out.append((f.name, old, new))
+    return out
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """The tree's content: managed entities by kind, each keyed by id."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar
 
 from reconciler.errors import SafetyError
-from reconciler.model import KINDS, DesiredState, Job, Member, Team, entity_data
+from reconciler.model import KINDS, DesiredState, Job, Member, Team, entity_data, field_diff
 from reconciler.targets import PlatformState
 
 Entity = Member | Team | Job
@@ -29,15 +29,7 @@ class Change:
     action: ClassVar[str] = ""
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for every field that differs; all fields for a create."""
-        entity = self.after or self.before
-        out = []
-        for f in fields(entity):
-            old = getattr(self.before, f.name) if self.before else None
-            new = getattr(self.after, f.name) if self.after else None
-            if old != new and f.name != "id":
-                out.append((f.name, old, new))
-        return out
+        return field_diff(self.before, self.after)
 
     @property
     def data(self) -> dict:
@@ -172,6 +164,7 @@ def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
         for key in reversed(_dependency_order(kind, {k: have[k] for k in gone})):
             deletes.append(Delete(kind, key, have[key], None))
 
+    upserts, deletes = _rekey_rehires(upserts, deletes)
     # Deletes run members first, then jobs, then teams: the reverse of creation.
     ordered_deletes = [c for kind in reversed(KINDS) for c in deletes if c.kind == kind]
     return Plan(
@@ -181,6 +174,29 @@ def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
         managed_members=len(platform.members),
         conflicts=tuple(conflicts),
     )
+
+
+def _rekey_rehires(upserts: list[Change], deletes: list[Change]):
+    """A managed account that left the tree while a new id with its e-mail arrived is the same
+    person (a rehire under a new HRIS id): keep the account and move it to the new id, instead
+    of deleting it and creating a second one."""
+    leaving = {c.before.email.lower(): c for c in deletes if c.kind == "members"}
+    if not leaving:
+        return upserts, deletes
+    kept = []
+    for change in upserts:
+        old = (
+            leaving.pop(change.after.email.lower(), None)
+            if (change.kind == "members" and change.action == "create")
+            else None
+        )
+        if old is None:
+            kept.append(change)
+            continue
+        cls = _change_type("members", old.before, change.after)
+        kept.append(cls("members", change.id, old.before, change.after))
+        deletes = [d for d in deletes if d is not old]
+    return kept, deletes
 
 
 def _change_type(kind: str, before: Entity, after: Entity) -> type[Change]:

@@ -54,9 +54,7 @@ class Source(Protocol):
         ...
 
 
-def open_source(
-    settings: Mapping, base_dir: Path, env: Mapping[str, str] | None = None
-) -> Source:
+def open_source(settings: Mapping, base_dir: Path, env: Mapping[str, str] | None = None) -> Source:
     """The source configured by the `source:` block of hrsync.yaml."""
     kind = settings.get("type")
     module_name = SOURCE_MODULES.get(kind)
@@ -67,7 +65,9 @@ def open_source(
     return module.open_source(dict(settings), base_dir, os.environ if env is None else env)
 
 
-def secret(env: Mapping[str, str], settings: Mapping, key: str, default_var: str, vendor: str) -> str:
+def secret(
+    env: Mapping[str, str], settings: Mapping, key: str, default_var: str, vendor: str
+) -> str:
     """A secret from the environment variable that `settings[key]` names (or `default_var`).
 
     Only the variable's name ever appears in an error, never a value.

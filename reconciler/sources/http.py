@@ -42,8 +42,12 @@ class VendorHttp:
         self.max_wait = max_wait
         self.sleep = sleep
         self.client = httpx.Client(
-            base_url=base_url, headers=headers or {}, auth=auth, timeout=timeout,
-            transport=transport, follow_redirects=False,
+            base_url=base_url,
+            headers=headers or {},
+            auth=auth,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
         )
 
     def request(self, method: str, url: str, *, ok=(200, 201), **kwargs) -> httpx.Response:

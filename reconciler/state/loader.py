@@ -34,16 +34,12 @@ class _Loader(_BaseLoader):
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=True)
                 if key in seen:
-                    raise DuplicateKey(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
-                    )
+                    raise DuplicateKey(None, None, f"duplicate key {key!r}", key_node.start_mark)
                 seen.add(key)
         return mapping
 
 
-_Loader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping
-)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 
 
 class Lines:
@@ -126,7 +122,11 @@ def load_yaml_file(path: Path, root: Path | None = None):
 def dump_yaml(data, header: str | None = None) -> str:
     """Stable YAML: keys in the given order, block style, UTF-8 kept as is."""
     body = yaml.dump(
-        data, Dumper=_BaseDumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+        data,
+        Dumper=_BaseDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
         width=1000,
     )
     return f"{header}\n{body}" if header else body

@@ -32,7 +32,9 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 
 
-def schema_problems(name: str, data, lines, label: str, subject: str | None = None) -> list[Problem]:
+def schema_problems(
+    name: str, data, lines, label: str, subject: str | None = None
+) -> list[Problem]:
     """Every schema violation of `data`, each with the line of the offending key."""
     problems = []
     for error in validator(name).iter_errors(data):
@@ -48,11 +50,14 @@ def schema_problems(name: str, data, lines, label: str, subject: str | None = No
         message = error.message
         if error.validator == "pattern" and "email" in path:
             message = f"{error.instance!r} is not an e-mail address"
-        elif error.validator == "oneOf" and path and path[-1] in ("team", "job", "manager", "parent"):
+        elif (
+            error.validator == "oneOf" and path and path[-1] in ("team", "job", "manager", "parent")
+        ):
             message = f"{error.instance!r} is not an id or null"
         problems.append(
-            Problem(label, lines.of(path), f"{where}: {message}" if where else message,
-                    subject=subject)
+            Problem(
+                label, lines.of(path), f"{where}: {message}" if where else message, subject=subject
+            )
         )
     return problems
 

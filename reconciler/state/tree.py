@@ -60,9 +60,12 @@ def read_state(root: Path, *, check_references: bool = True) -> DesiredState:
                     continue
             if data["id"] != file_id:
                 problems.append(
-                    Problem(label, Lines(text).of(("id",)),
-                            f"id {data['id']!r} does not match the file name {name!r}",
-                            subject=f'{SINGULAR[kind]} "{file_id}"')
+                    Problem(
+                        label,
+                        Lines(text).of(("id",)),
+                        f"id {data['id']!r} does not match the file name {name!r}",
+                        subject=f'{SINGULAR[kind]} "{file_id}"',
+                    )
                 )
                 continue
             entities[file_id] = entity_from_data(kind, data)

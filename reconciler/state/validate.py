@@ -25,8 +25,12 @@ def reference_problems(desired: DesiredState, locate: Locate) -> list[Problem]:
     for member_id, member in sorted(desired.members.items()):
         key = member.email.lower()
         if key in emails:
-            report("members", member_id, "email",
-                   f"email: {member.email!r} is also the e-mail of member {emails[key]!r}")
+            report(
+                "members",
+                member_id,
+                "email",
+                f"email: {member.email!r} is also the e-mail of member {emails[key]!r}",
+            )
         else:
             emails[key] = member_id
         if member.team is not None and member.team not in desired.teams:
@@ -37,8 +41,9 @@ def reference_problems(desired: DesiredState, locate: Locate) -> list[Problem]:
             if member.manager == member_id:
                 report("members", member_id, "manager", "manager: a member cannot manage themself")
             elif member.manager not in desired.members:
-                report("members", member_id, "manager",
-                       f"manager: unknown member {member.manager!r}")
+                report(
+                    "members", member_id, "manager", f"manager: unknown member {member.manager!r}"
+                )
 
     for team_id, team in sorted(desired.teams.items()):
         if team.parent is not None and team.parent not in desired.teams:
@@ -48,13 +53,23 @@ def reference_problems(desired: DesiredState, locate: Locate) -> list[Problem]:
                 report("teams", team_id, "coaches", f"coaches: unknown member {coach!r}")
 
     for member_id in find_cycle_members(desired.members, "manager"):
-        report("members", member_id, "manager",
-               "manager: manager chain is a cycle (" +
-               " → ".join(cycle_path(desired.members, member_id, "manager")) + ")")
+        report(
+            "members",
+            member_id,
+            "manager",
+            "manager: manager chain is a cycle ("
+            + " → ".join(cycle_path(desired.members, member_id, "manager"))
+            + ")",
+        )
     for team_id in find_cycle_members(desired.teams, "parent"):
-        report("teams", team_id, "parent",
-               "parent: team is its own ancestor (" +
-               " → ".join(cycle_path(desired.teams, team_id, "parent")) + ")")
+        report(
+            "teams",
+            team_id,
+            "parent",
+            "parent: team is its own ancestor ("
+            + " → ".join(cycle_path(desired.teams, team_id, "parent"))
+            + ")",
+        )
     return problems
 
 
@@ -72,7 +87,7 @@ def find_cycle_members(entities: dict, link: str) -> list[str]:
             walk.append(key)
             key = getattr(entities[key], link)
         if key in entities and state.get(key) == 1:
-            on_cycle.update(walk[walk.index(key):])
+            on_cycle.update(walk[walk.index(key) :])
         for item in walk:
             state[item] = 2
     return sorted(on_cycle)

@@ -1,0 +1,56 @@
+"""Plan → target calls. Safe to kill at any point: every call is an idempotent upsert or delete
+keyed by HRIS id, so computing the plan again and applying it converges without duplicates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reconciler.errors import StalePlanError
+from reconciler.model import DesiredState
+from reconciler.plan import Change, Plan, check_deletes, state_digest
+from reconciler.targets import PlatformState, Target
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    summary: dict[str, int]
+
+
+def check_fresh(plan: Plan, desired: DesiredState, platform: PlatformState) -> None:
+    """Refuse a saved plan when state/ or the platform changed since it was made."""
+    if plan.state_digest != state_digest(desired):
+        raise StalePlanError(
+            "the saved plan no longer matches state/ (it changed since the plan was made); "
+            "run `hrsync plan` again"
+        )
+    if plan.platform_digest != platform.digest():
+        raise StalePlanError(
+            "the saved plan no longer matches the platform (it changed since the plan was "
+            "made, or an apply was interrupted); run `hrsync plan` again"
+        )
+
+
+def apply_plan(
+    plan: Plan,
+    target: Target,
+    *,
+    max_deletes: int,
+    on_applied: Callable[[Change], None] | None = None,
+) -> ApplyResult:
+    check_deletes(plan, max_deletes)
+    done = 0
+
+    def applied(change: Change) -> None:
+        nonlocal done
+        done += 1
+        log.info("applied %s %s %s", change.action, change.kind, change.id)
+        if on_applied:
+            on_applied(change)
+
+    target.apply(plan.changes, applied)
+    return ApplyResult(applied=done, summary=plan.summary)

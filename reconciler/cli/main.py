@@ -1,0 +1,266 @@
+"""The `hrsync` command: thin click commands that parse, call one operation, render, exit.
+
+Exit codes: 0 fine, 1 error, 2 changes present (with --detailed-exitcode).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler import operations as ops
+from reconciler.cli import commands
+from reconciler.cli.output import Progress, render_to, write_file
+from reconciler.config import find_root
+from reconciler.errors import HrsyncError
+from reconciler.plan import Plan
+from reconciler.render.json import plan_json, platform_json, proposal_json
+from reconciler.render.markdown import plan_markdown, proposal_markdown
+from reconciler.render.text import plan_text, platform_text, proposal_text
+
+FORMAT = click.Choice(["text", "markdown", "json"])
+
+
+class HrsyncGroup(click.Group):
+    """Domain errors become one clear line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except HrsyncError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=HrsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--repo",
+    "repo_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The state repository (default: the folder holding hrsync.yaml, from here up).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@click.version_option(package_name="hrsync")
+@click.pass_context
+def cli(ctx: click.Context, repo_dir: Path | None, verbose: bool) -> None:
+    """Keep a people platform in step with the HRIS, the GitOps way.
+
+    \b
+    The flow:  fetch → propose (HRIS → state/) → review → plan (state/ → platform) → apply
+    Start with `hrsync demo` to see it run offline, or `hrsync init DIR` for a real company.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = repo_dir
+
+
+def _repo(ctx: click.Context) -> ops.Repo:
+    return ops.Repo.open(find_root(ctx.obj or Path.cwd()))
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the snapshot JSON to this file (default: stdout).",
+)
+@click.pass_context
+def fetch(ctx, output: Path | None) -> None:
+    """Fetch a snapshot of employees, teams and jobs from the configured HRIS."""
+    repo = _repo(ctx)
+    with Progress() as progress:
+        snapshot = ops.fetch_snapshot(repo, progress)
+    text = json.dumps(snapshot.to_data(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        write_file(output, text)
+        click.echo(
+            f"{len(snapshot.employees)} employees, {len(snapshot.teams)} teams, "
+            f"{len(snapshot.jobs)} jobs → {output}",
+            err=True,
+        )
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use a saved snapshot (from `hrsync fetch -o`) instead of fetching.",
+)
+@click.option(
+    "--write",
+    type=click.Choice(["automatic", "all"]),
+    help="Write the automatic (or all proposed) changes into state/.",
+)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.pass_context
+def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> None:
+    """Show what the HRIS would change in state/, split by policy into automatic and manual.
+
+    Nothing is written without --write. An empty or incomplete snapshot proposes nothing.
+    """
+    repo = _repo(ctx)
+    if snapshot_file:
+        snapshot = ops.load_snapshot(snapshot_file)
+    else:
+        with Progress() as progress:
+            snapshot = ops.fetch_snapshot(repo, progress)
+    proposal = ops.make_proposal(repo, snapshot)
+    renderer = {"text": proposal_text, "markdown": proposal_markdown, "json": proposal_json}[fmt]
+    click.echo(render_to(renderer, proposal), nl=False)
+    if write:
+        touched, warnings = ops.write_proposal(
+            repo, proposal, lambda c: write == "all" or c.mode == "automatic"
+        )
+        for warning in warnings:
+            click.echo(f"! {warning}", err=True)
+        click.echo(f"{len(touched)} file(s) written in state/", err=True)
+
+
+@cli.command()
+@click.pass_context
+def validate(ctx) -> None:
+    """Check hrsync.yaml, policies and state/ (schemas, references, cycles)."""
+    repo = _repo(ctx)
+    state = repo.state()
+    click.echo(
+        f"OK: {len(state.members)} members, {len(state.teams)} teams, "
+        f"{len(state.jobs)} jobs; policies and configuration valid"
+    )
+
+
+@cli.command()
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan as JSON, for `hrsync apply PLANFILE`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan has changes, 0 when there are none.",
+)
+@click.pass_context
+def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
+    """Show what apply would change on the platform to match state/ (reads only)."""
+    repo = _repo(ctx)
+    the_plan = ops.make_plan(repo)
+    target = repo.config.target.get("type", "sqlite")
+    click.echo(_render_plan(the_plan, fmt, target), nl=False)
+    if out:
+        write_file(out, render_to(plan_json, the_plan))
+    if detailed_exitcode and the_plan.changes:
+        ctx.exit(2)
+
+
+def _render_plan(the_plan: Plan, fmt: str, target: str) -> str:
+    if fmt == "json":
+        return render_to(plan_json, the_plan)
+    renderer = plan_markdown if fmt == "markdown" else plan_text
+    buffer = io.StringIO()
+    renderer(the_plan, buffer, target=target)
+    return buffer.getvalue()
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option(
+    "--max-deletes",
+    type=click.IntRange(min=0),
+    help="Allow this many deletions (default: policies/sync.yaml safety.max_deletes).",
+)
+@click.pass_context
+def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | None) -> None:
+    """Make the platform match state/ (or carry out a saved PLANFILE if still current)."""
+    repo = _repo(ctx)
+    saved = None
+    if planfile:
+        from reconciler.cli.output import read_plan_file
+
+        saved = read_plan_file(planfile)
+    target = repo.config.target.get("type", "sqlite")
+
+    def confirm(the_plan: Plan) -> bool:
+        click.echo(_render_plan(the_plan, "text", target), nl=False)
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            raise click.UsageError("not a terminal: pass --auto-approve to apply without asking")
+        return click.confirm("Apply these changes?", default=False)
+
+    with Progress() as progress:
+        the_plan, result = ops.run_apply(
+            repo,
+            saved=saved,
+            max_deletes=max_deletes,
+            confirm=confirm,
+            on_applied=lambda c: progress(f"applied {c.action} {c.kind} {c.id}"),
+        )
+    if not the_plan.changes:
+        click.echo(the_plan.summary_line())
+    elif result is None:
+        click.echo("Nothing applied.")
+    else:
+        click.echo(f"Applied {result.applied} change(s).")
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def show(ctx, fmt: str) -> None:
+    """Show what the platform holds now, managed by hrsync or made by hand."""
+    repo = _repo(ctx)
+    state = ops.read_platform(repo)
+    if fmt == "json":
+        click.echo(render_to(platform_json, state), nl=False)
+    else:
+        buffer = io.StringIO()
+        platform_text(state, buffer, target=repo.config.target.get("type", "sqlite"))
+        click.echo(buffer.getvalue(), nl=False)
+
+
+@cli.command()
+@click.option("--email", "emails", multiple=True, help="E-mail of a hand-made account to adopt.")
+@click.option(
+    "--all",
+    "link_all",
+    is_flag=True,
+    help="Adopt every hand-made account whose e-mail is a member's in state/.",
+)
+@click.pass_context
+def link(ctx, emails: tuple[str, ...], link_all: bool) -> None:
+    """Adopt hand-made platform accounts into hrsync's care, matched by e-mail.
+
+    The member must be in state/ (the HRIS knows them); the next plan then shows any field the
+    account has that differs from the HRIS.
+    """
+    if bool(emails) == link_all:
+        raise click.UsageError("give --email E (one or more) or --all")
+    linked = ops.link_members(_repo(ctx), None if link_all else list(emails))
+    for email, member_id in linked:
+        click.echo(f"linked {email} → member {member_id}")
+    if not linked:
+        click.echo("No hand-made account matches a member in state/.")
+
+
+for _command in commands.ALL:
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="hrsync")

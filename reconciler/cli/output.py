@@ -1,0 +1,71 @@
+"""Small helpers the commands share: rendering to a string, files, progress on a terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.errors import InvalidInput, Problem
+from reconciler.plan import Plan
+from reconciler.state.loader import Lines
+from reconciler.state.schemas import schema_problems
+
+
+def render_to(renderer, value) -> str:
+    buffer = io.StringIO()
+    renderer(value, buffer)
+    return buffer.getvalue()
+
+
+def write_file(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_plan_file(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except FileNotFoundError:
+        raise InvalidInput([Problem(str(path), None, "plan file not found")]) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([Problem(str(path), exc.lineno, f"not JSON: {exc.msg}")]) from None
+    problems = schema_problems("plan", data, Lines(""), str(path))
+    if problems:
+        raise InvalidInput(problems)
+    return Plan.from_data(data)
+
+
+class Progress:
+    """A one-line progress display on a terminal's stderr; silent in CI logs and pipes."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.width = 0
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            line = message[:100]
+            self.stream.write("\r" + line.ljust(self.width))
+            self.stream.flush()
+            self.width = len(line)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)

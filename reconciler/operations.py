@@ -1,0 +1,159 @@
+"""What each command does, on a repository root: load, call the pure core, write.
+
+The CLI and the GitOps pipeline both call these; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from reconciler.apply import ApplyResult, apply_plan, check_fresh
+from reconciler.config import Config, load_config
+from reconciler.errors import ConfigError, InvalidInput, Problem, TargetError
+from reconciler.model import KINDS, DesiredState, Snapshot
+from reconciler.plan import Change, Plan, compute_plan
+from reconciler.policies import Policy, load_policy
+from reconciler.propose import Proposal, ProposedChange, accept, propose
+from reconciler.sources import Progress, open_source
+from reconciler.state.tree import read_state, remove_entities, write_entities
+from reconciler.targets import PlatformState, open_target
+
+
+def today() -> date:
+    """Today in UTC; HRSYNC_TODAY=YYYY-MM-DD pins it (demos, tests, replaying a past night)."""
+    pinned = os.environ.get("HRSYNC_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise ConfigError(f"HRSYNC_TODAY={pinned!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A state repository, loaded and checked."""
+
+    root: Path
+    config: Config
+    policy: Policy
+
+    @classmethod
+    def open(cls, root: Path) -> Repo:
+        config = load_config(root)
+        return cls(root, config, load_policy(root))
+
+    def state(self) -> DesiredState:
+        return read_state(self.root)
+
+
+def fetch_snapshot(repo: Repo, progress: Progress | None = None) -> Snapshot:
+    source = open_source(repo.config.source, repo.root)
+    try:
+        return source.fetch(progress)
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    try:
+        return Snapshot.from_data(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ConfigError(f"snapshot file {path} not found") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput([Problem(str(path), None, f"not an hrsync snapshot: {exc}")]) from None
+
+
+def make_proposal(repo: Repo, snapshot: Snapshot, on: date | None = None) -> Proposal:
+    return propose(snapshot, repo.state(), repo.policy, on or today())
+
+
+def write_proposal(
+    repo: Repo, proposal: Proposal, chosen: Callable[[ProposedChange], bool]
+) -> tuple[list[Path], list[str]]:
+    """Write the chosen changes into state/; the files written or removed, and warnings."""
+    new_state, warnings = accept(proposal, repo.policy, chosen)
+    touched: list[Path] = []
+    for kind in KINDS:
+        old, new = proposal.current.of(kind), new_state.of(kind)
+        touched += write_entities(repo.root, kind, (e for k, e in new.items() if old.get(k) != e))
+        touched += remove_entities(repo.root, kind, [k for k in old if k not in new])
+    return touched, warnings
+
+
+def read_platform(repo: Repo) -> PlatformState:
+    target = open_target(repo.config.target, repo.root)
+    try:
+        return target.read()
+    finally:
+        target.close()
+
+
+def make_plan(repo: Repo) -> Plan:
+    return compute_plan(repo.state(), read_platform(repo))
+
+
+def run_apply(
+    repo: Repo,
+    *,
+    saved: Plan | None = None,
+    max_deletes: int | None = None,
+    confirm: Callable[[Plan], bool] = lambda plan: True,
+    on_applied: Callable[[Change], None] | None = None,
+) -> tuple[Plan, ApplyResult | None]:
+    """Plan (or check the saved plan), confirm, apply. (plan, None) when nothing was applied."""
+    desired = repo.state()
+    target = open_target(repo.config.target, repo.root, writable=True)
+    try:
+        platform = target.read()
+        if saved is not None:
+            check_fresh(saved, desired, platform)
+            plan = saved
+        else:
+            plan = compute_plan(desired, platform)
+        if not plan.changes or not confirm(plan):
+            return plan, None
+        limit = repo.policy.max_deletes if max_deletes is None else max_deletes
+        return plan, apply_plan(plan, target, max_deletes=limit, on_applied=on_applied)
+    finally:
+        target.close()
+
+
+def link_members(repo: Repo, emails: list[str] | None) -> list[tuple[str, str]]:
+    """Adopt hand-made accounts whose e-mail is a member's in state/; (email, member id) pairs.
+
+    `emails=None` links every hand-made account that matches.
+    """
+    desired = repo.state()
+    by_email = {m.email.lower(): m.id for m in desired.members.values()}
+    target = open_target(repo.config.target, repo.root, writable=True)
+    try:
+        platform = target.read()
+        hand_made = {u.email.lower(): u for u in platform.unmanaged}
+        wanted = [e.lower() for e in emails] if emails is not None else sorted(hand_made)
+        problems = []
+        for email in wanted:
+            if email not in hand_made:
+                problems.append(f"{email}: no hand-made account with this e-mail on the platform")
+            elif email not in by_email:
+                problems.append(
+                    f"{email}: no member in state/ has this e-mail; hrsync adopts "
+                    "only people the HRIS knows"
+                )
+        if emails is not None and problems:
+            raise TargetError("; ".join(problems))
+        linked = []
+        for email in wanted:
+            if email in hand_made and email in by_email:
+                target.adopt(hand_made[email].platform_id, by_email[email])
+                linked.append((hand_made[email].email, by_email[email]))
+        return linked
+    finally:
+        target.close()

@@ -1,0 +1,123 @@
+"""policies/sync.yaml and policies/exclude.yaml: which changes are automatic, manual or off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.model import KINDS
+from reconciler.state.loader import dump_yaml, load_yaml_file
+from reconciler.state.schemas import validate_document
+
+POLICY_FILE = "policies/sync.yaml"
+EXCLUDE_FILE = "policies/exclude.yaml"
+ACTIONS = ("import", "sync", "cleanup")
+MODES = ("automatic", "manual", "off")
+DEFAULT_SCHEDULE = {"teams": "0 22 * * *", "jobs": "20 22 * * *", "members": "40 22 * * *"}
+
+
+@dataclass(frozen=True)
+class Policy:
+    modes: dict[str, dict[str, str]]  # kind -> action -> mode
+    email_domains: tuple[str, ...] = ()
+    create_missing_teams: bool = True
+    create_missing_jobs: bool = True
+    start_lead_days: int = 0
+    max_removal_share: float = 0.10
+    min_removal_floor: int = 3
+    max_deletes: int = 5
+    reviews: str = "manual"
+    schedule: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
+    excluded: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def mode(self, kind: str, action: str) -> str:
+        return self.modes[kind][action]
+
+    def is_excluded(self, kind: str, entity_id: str) -> bool:
+        return entity_id in self.excluded.get(kind, frozenset())
+
+    @classmethod
+    def default(cls, mode: str = "manual") -> Policy:
+        return cls(modes={k: dict.fromkeys(ACTIONS, mode) for k in KINDS})
+
+
+def load_policy(root: Path) -> Policy:
+    data, lines = load_yaml_file(root / POLICY_FILE, root)
+    validate_document("policy", data, lines, POLICY_FILE)
+    options = data.get("options", {})
+    safety = data.get("safety", {})
+    excluded: dict[str, frozenset[str]] = {}
+    exclude_path = root / EXCLUDE_FILE
+    if exclude_path.exists():
+        ex_data, ex_lines = load_yaml_file(exclude_path, root)
+        ex_data = ex_data or {}
+        validate_document("exclude", ex_data, ex_lines, EXCLUDE_FILE)
+        excluded = {k: frozenset(item["id"] for item in ex_data.get(k, [])) for k in KINDS}
+    return Policy(
+        modes={k: dict(data[k]) for k in KINDS},
+        email_domains=tuple(d.lower() for d in options.get("email_domains", [])),
+        create_missing_teams=options.get("create_missing_teams", True),
+        create_missing_jobs=options.get("create_missing_jobs", True),
+        start_lead_days=options.get("start_lead_days", 0),
+        max_removal_share=safety.get("max_removal_share", 0.10),
+        min_removal_floor=safety.get("min_removal_floor", 3),
+        max_deletes=safety.get("max_deletes", 5),
+        reviews=data.get("reviews", "manual"),
+        schedule={**DEFAULT_SCHEDULE, **data.get("schedule", {})},
+        excluded=excluded,
+    )
+
+
+POLICY_TEMPLATE = """\
+# yaml-language-server: $schema=../schemas/policy.schema.json
+# Which changes hrsync makes by itself. Each action is one of:
+#   automatic  committed to main by the nightly run and applied
+#   manual     put on a pull request (one rolling PR per kind) for a person to review
+#   off        never proposed
+# import = new entity, sync = changed fields / (de)activation, cleanup = gone from the HRIS.
+members: {{import: {mode}, sync: {mode}, cleanup: {mode}}}
+teams:   {{import: {mode}, sync: {mode}, cleanup: {mode}}}
+jobs:    {{import: {mode}, sync: {mode}, cleanup: {mode}}}
+reviews: manual                # file finished reviews into the HRIS: automatic | manual | off
+options:
+  email_domains: []            # e.g. [acme.com]; empty = every employee may become a member
+  create_missing_teams: true   # a member may bring its team into the tree
+  create_missing_jobs: true    # a member may bring its job profile into the tree
+  start_lead_days: 0           # import a future hire this many days before the start date
+safety:
+  max_removal_share: 0.10      # removals above this share of members are never automatic
+  min_removal_floor: 3         # ... unless it is this many members or fewer
+  max_deletes: 5               # apply refuses more deletions unless --max-deletes says more
+schedule:                      # UTC, cron syntax; `hrsync workflows` writes them into .github/
+  teams: "0 22 * * *"
+  jobs: "20 22 * * *"
+  members: "40 22 * * *"
+"""
+
+EXCLUDE_TEMPLATE = """\
+# yaml-language-server: $schema=../schemas/exclude.schema.json
+# Entities a reviewer dropped for good: hrsync never proposes them again.
+# members:
+#   - {id: "1042", reason: "contractor, not reviewed here", by: "hr@acme.com"}
+members: []
+teams: []
+jobs: []
+"""
+
+
+def policy_text(mode: str = "manual") -> str:
+    return POLICY_TEMPLATE.format(mode=mode)
+
+
+def write_exclusion(root: Path, kind: str, entity_id: str, reason: str, by: str) -> None:
+    path = root / EXCLUDE_FILE
+    data = {k: [] for k in KINDS}
+    if path.exists():
+        loaded, _ = load_yaml_file(path, root)
+        data.update(loaded or {})
+    if entity_id not in {item["id"] for item in data[kind]}:
+        data[kind].append({"id": entity_id, "reason": reason, "by": by})
+    path.write_text(
+        dump_yaml(data, "# yaml-language-server: $schema=../schemas/exclude.schema.json"),
+        encoding="utf-8",
+    )

@@ -1,0 +1,104 @@
+"""Markdown renderers (pull-request bodies, plan comments). Every value is escaped: names and
+job titles contain `|`, `*`, `<b>` and the like, and must neither break a table nor inject HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TextIO
+
+from reconciler.model import KINDS
+from reconciler.plan import Plan
+from reconciler.propose import Proposal
+from reconciler.render.text import SINGULAR
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+COLLAPSE_AFTER = 10
+PLAN_ICONS = {"create": "➕", "update": "✏️", "deactivate": "⏸️", "reactivate": "▶️", "delete": "🗑️"}
+
+
+def esc(value) -> str:
+    """Escape for markdown text and table cells: HTML first, then markdown, no raw newlines."""
+    if value is None:
+        return "*none*"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return ", ".join(esc(v) for v in value) or "*none*"
+    text = html.escape(str(value), quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _name(kind: str, entity) -> str:
+    if kind == "members":
+        return f"{esc(entity.first_name)} {esc(entity.last_name)} ({esc(entity.email)})"
+    return esc(entity.name)
+
+
+def _diff_cell(diff) -> str:
+    return "<br>".join(f"{esc(name)}: {esc(old)} → {esc(new)}" for name, old, new in diff)
+
+
+def _section(out: TextIO, title: str, rows: list[str], header: str) -> None:
+    if not rows:
+        return
+    body = f"{header}\n" + "\n".join(rows) + "\n"
+    if len(rows) > COLLAPSE_AFTER:
+        out.write(
+            f"<details><summary><b>{title}</b> ({len(rows)})</summary>\n\n{body}\n</details>\n\n"
+        )
+    else:
+        out.write(f"#### {title} ({len(rows)})\n\n{body}\n")
+
+
+def proposal_markdown(
+    proposal: Proposal, out: TextIO, *, kind: str | None = None, mode: str | None = None
+) -> None:
+    out.write(f"### hrsync proposal: {esc(proposal.summary_line(kind, mode))}\n\n")
+    for warning in proposal.warnings:
+        out.write(f"> [!WARNING]\n> {esc(warning)}\n\n")
+    header = "| | id | name | change |\n|---|---|---|---|"
+    for action, title in (("import", "Import"), ("sync", "Sync"), ("cleanup", "Clean-up")):
+        rows = []
+        for change in proposal.select(kind, mode):
+            if change.action != action:
+                continue
+            entity = change.after or change.before
+            if action == "cleanup":
+                detail = "removed from the HRIS: file removed"
+            elif action == "import" and change.before is None:
+                detail = _diff_cell(
+                    [(n, None, v) for n, _, v in change.changed_fields() if n != "id"]
+                ).replace("*none* → ", "")
+            else:
+                detail = _diff_cell(change.changed_fields())
+            note = f" *({esc(change.note)})*" if change.note else ""
+            rows.append(
+                f"| {SINGULAR[change.kind]} | `{change.id}` | "
+                f"{_name(change.kind, entity)}{note} | {detail} |"
+            )
+        _section(out, title, rows, header)
+    out.write(
+        f"<sub>snapshot `{proposal.snapshot_digest[:12]}` from {esc(proposal.source)}</sub>\n"
+    )
+
+
+def plan_markdown(plan: Plan, out: TextIO, *, target: str = "platform") -> None:
+    out.write(f"### hrsync plan for {esc(target)}: {esc(plan.summary_line())}\n\n")
+    for conflict in plan.conflicts:
+        out.write(f"> [!WARNING]\n> {esc(conflict.message())}\n\n")
+    header = "| | kind | id | name | change |\n|---|---|---|---|---|"
+    for kind in KINDS:
+        rows = []
+        for change in plan.changes:
+            if change.kind != kind:
+                continue
+            entity = change.after or change.before
+            detail = "" if change.action == "delete" else _diff_cell(change.changed_fields())
+            rows.append(
+                f"| {PLAN_ICONS[change.action]} {change.action} | "
+                f"{SINGULAR[kind]} | `{change.id}` | {_name(kind, entity)} | "
+                f"{detail} |"
+            )
+        _section(out, kind.capitalize(), rows, header)

@@ -1,0 +1,132 @@
+"""`hrsync init`: a fresh state repository for a company, committed once."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import git
+
+from reconciler.errors import ConfigError
+from reconciler.model import KINDS
+from reconciler.policies import EXCLUDE_TEMPLATE, policy_text
+
+GITIGNORE = """\
+# the embedded platform and local caches: never committed
+.hrsync/
+# rendered review PDFs are uploaded, not kept
+*.pdf
+__pycache__/
+"""
+
+SOURCE_BLOCKS = {
+    "file": """\
+source:
+  type: file
+  path: {path}                 # CSV or JSON export (columns: see README)
+""",
+    "personio": """\
+source:
+  type: personio
+  base_url: https://api.personio.de
+  client_id_env: PERSONIO_CLIENT_ID          # names of environment variables, never the secrets
+  client_secret_env: PERSONIO_CLIENT_SECRET
+  team_attribute: department                 # department | team | dynamic_<n> (a custom attribute)
+  job_attribute: position
+  document_category_id: 1                    # where review PDFs are filed
+""",
+    "hibob": """\
+source:
+  type: hibob
+  base_url: https://api.hibob.com
+  service_user_id_env: HIBOB_SERVICE_USER_ID
+  service_user_token_env: HIBOB_SERVICE_USER_TOKEN
+  document_folder: shared                    # shared | confidential | <custom folder id>
+""",
+    "afas": """\
+source:
+  type: afas
+  base_url: https://12345.rest.afas.online/ProfitRestServices   # your environment number
+  token_env: AFAS_TOKEN                      # the App Connector token (XML or base64)
+  employees_connector: T4E_HelloID_Users_v2  # GetConnectors are built per customer
+  document_subject_type: 19                  # dossier item type (StId) for review PDFs
+""",
+    "nmbrs": """\
+source:
+  type: nmbrs
+  base_url: https://api.nmbrs.nl/soap/v3
+  username_env: NMBRS_USERNAME
+  token_env: NMBRS_TOKEN
+  domain: yourcompany                        # your Nmbrs subdomain
+  company_id: 12345
+  document_type_guid: 00000000-0000-0000-0000-000000000000
+""",
+}
+
+CONFIG_TEMPLATE = """\
+# yaml-language-server: $schema=schemas/config.schema.json
+# hrsync configuration. Secrets are never written here: only the names of the environment
+# variables that hold them.
+company: {company}
+{source}target:
+  type: sqlite                 # the embedded platform; or scim (see README)
+  path: .hrsync/platform.db
+forge:
+  type: local                  # local (branches are the proposals) or github
+"""
+
+
+def config_text(company: str, source: str, path: str = "hris/export.csv") -> str:
+    if source not in SOURCE_BLOCKS:
+        raise ConfigError(f"unknown source {source!r} (known: {', '.join(SOURCE_BLOCKS)})")
+    block = SOURCE_BLOCKS[source].format(path=path)
+    return CONFIG_TEMPLATE.format(company=company, source=block)
+
+
+def init_repository(
+    directory: Path,
+    *,
+    company: str | None = None,
+    source: str = "file",
+    export: Path | None = None,
+    policy_mode: str = "manual",
+) -> git.Repo:
+    """Scaffold config, policies, schemas and an empty state tree, and commit them."""
+    if (directory / "hrsync.yaml").exists():
+        raise ConfigError(f"{directory} already holds an hrsync repository")
+    directory.mkdir(parents=True, exist_ok=True)
+    export_rel = "hris/export.csv"
+    if export is not None:
+        if not export.is_file():
+            raise ConfigError(f"export file {export} not found")
+        export_rel = f"hris/export{export.suffix}"
+        (directory / "hris").mkdir(exist_ok=True)
+        shutil.copyfile(export, directory / export_rel)
+    (directory / "hrsync.yaml").write_text(
+        config_text(company or directory.resolve().name, source, export_rel), encoding="utf-8"
+    )
+    (directory / "policies").mkdir(exist_ok=True)
+    (directory / "policies/sync.yaml").write_text(policy_text(policy_mode), encoding="utf-8")
+    (directory / "policies/exclude.yaml").write_text(EXCLUDE_TEMPLATE, encoding="utf-8")
+    schemas = directory / "schemas"
+    schemas.mkdir(exist_ok=True)
+    for item in resources.files("reconciler").joinpath("schemas").iterdir():
+        if item.name.endswith(".json"):
+            (schemas / item.name).write_text(item.read_text(), encoding="utf-8")
+    for kind in KINDS:
+        folder = directory / "state" / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / ".gitkeep").touch()
+    (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    repo = git.Repo.init(directory, initial_branch="main")
+    repo.git.add(A=True)
+    repo.git.commit(
+        "-m",
+        "New hrsync state repository",
+        "-m",
+        "Everything starts manual: the first runs are reviewed in pull requests.",
+        author="hrsync <hrsync@localhost>",
+        env={"GIT_COMMITTER_NAME": "hrsync", "GIT_COMMITTER_EMAIL": "hrsync@localhost"},
+    )
+    return repo
