@@ -20,6 +20,7 @@ from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
 from reconciler.sources import Progress, UploadedDocument, secret
+from reconciler.sources.employment import current_period, is_employed
 from reconciler.sources.http import VendorHttp
 
 VENDOR = "AFAS"
@@ -149,7 +150,7 @@ class AfasSource:
                 last_name=" ".join(
                     p for p in (_text(row.get(f["prefix"])), _text(row.get(f["last_name"]))) if p
                 ),
-                active=bool(position) and _employed(start, end, today),
+                active=bool(position) and is_employed(start, end, today),
                 team=_text(position.get(f["team"])),
                 job=_job_id(position.get(f["job_code"]), position.get(f["job_name"])),
                 manager=_text(position.get(f["manager"])),
@@ -303,22 +304,16 @@ def _profit_error(response) -> str:
 
 
 def _current_positions(rows: list[dict], f: dict, today: date) -> dict[str, dict]:
-    """Per employee the position that counts today: a running one, else the latest started."""
-    best: dict[str, tuple[tuple, dict]] = {}
+    by_employee: dict[str, list[dict]] = {}
     for row in rows:
         emp_id = _text(row.get(f["id"]))
-        if emp_id is None:
-            continue
-        start, end = _date(row.get(f["start_date"])), _date(row.get(f["end_date"]))
-        rank = (_employed(start, end, today), start or date.min, end or date.max)
-        if emp_id not in best or rank > best[emp_id][0]:
-            best[emp_id] = (rank, row)
-    return {emp_id: row for emp_id, (_, row) in best.items()}
+        if emp_id is not None:
+            by_employee.setdefault(emp_id, []).append(row)
 
+    def dates(row: dict) -> tuple[date | None, date | None]:
+        return _date(row.get(f["start_date"])), _date(row.get(f["end_date"]))
 
-def _employed(start: date | None, end: date | None, today: date) -> bool:
-    """Started (or no start known) and not yet ended; a future hire is not active before day one."""
-    return (start is None or start <= today) and (end is None or end >= today)
+    return {emp_id: current_period(rs, dates, today) for emp_id, rs in by_employee.items()}
 
 
 def _date(value) -> date | None:
