@@ -121,6 +121,12 @@ class AfasSource:
         if self.connectors.get("employments"):
             order = self.settings.get("employments_order_by", f"{f['id']},{f['start_date']}")
             position_rows = list(self._rows("employments", order, "positions", progress))
+            if not position_rows:
+                # Without positions everyone would look out of service: refuse, deactivate no one.
+                raise SourceError(
+                    f"AFAS: GetConnector {self.connectors['employments']} returned no positions "
+                    f"for {len(person_rows)} employees; nothing proposed"
+                )
         else:
             position_rows = person_rows
         positions = _current_positions(position_rows, f, self.today())

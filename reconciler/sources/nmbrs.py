@@ -144,6 +144,11 @@ class NmbrsSource:
             "Function_GetAll_AllEmployeesByCompany_V2", "EmployeeFunctions", _period
         )
         employments = self._employments()
+        if not employments:
+            # Without employments everyone would look out of service: refuse, deactivate no one.
+            raise SourceError(
+                f"Nmbrs: no employments for {len(listed)} employees; nothing proposed"
+            )
         say(f"Nmbrs: {len(listed)} employees with personal info, departments and functions")
         today = self.today()
         employees = []

@@ -80,39 +80,10 @@ def generate_company(count: int = 300) -> NmbrsData:
                 id=600000 + n,
                 number=1000 + n,
                 type=1 if n % 10 else 2,
+                # The older record holds a stale e-mail: only the latest one may be read.
                 personal_infos=[
-                    {
-                        "Id": 1,
-                        "EmployeeNumber": 1000 + n,
-                        "FirstName": f"Johannes{n}",
-                        "Nickname": f"Jan{n}",
-                        "Prefix": "de" if n % 3 == 0 else "",
-                        "LastName": f"Vries{n}",
-                        "EmailWork": f"old{n}@example.nl",
-                        "BSN": f"{200000000 + n}",
-                        "Birthday": "1981-02-03T00:00:00",
-                        "EmailPrivate": f"jan{n}@privemail.nl",
-                        "TelephonePrivate": "0612345678",
-                        "CreationDate": "2019-12-01T10:00:00",
-                        "StartPeriod": 1,
-                        "StartYear": 2020,
-                    },
-                    {
-                        "Id": 2,
-                        "EmployeeNumber": 1000 + n,
-                        "FirstName": f"Johannes{n}",
-                        "Nickname": f"Jan{n}",
-                        "Prefix": "de" if n % 3 == 0 else "",
-                        "LastName": f"Vries{n}",
-                        "EmailWork": f"jan{n}@example.nl",
-                        "BSN": f"{200000000 + n}",
-                        "Birthday": "1981-02-03T00:00:00",
-                        "EmailPrivate": f"jan{n}@privemail.nl",
-                        "TelephonePrivate": "0612345678",
-                        "CreationDate": "2022-06-01T10:00:00",
-                        "StartPeriod": 6,
-                        "StartYear": 2022,
-                    },
+                    _personal_info(n, 1, f"old{n}@example.nl", "2019-12-01T10:00:00"),
+                    _personal_info(n, 2, f"jan{n}@example.nl", "2022-06-01T10:00:00"),
                 ],
                 departments=[
                     {
@@ -151,6 +122,25 @@ def generate_company(count: int = 300) -> NmbrsData:
             )
         )
     return NmbrsData(employees=employees, departments=departments, functions=functions)
+
+
+def _personal_info(n: int, record_id: int, email: str, created: str) -> dict:
+    return {
+        "Id": record_id,
+        "EmployeeNumber": 1000 + n,
+        "FirstName": f"Johannes{n}",
+        "Nickname": f"Jan{n}",
+        "Prefix": "de" if n % 3 == 0 else "",
+        "LastName": f"Vries{n}",
+        "EmailWork": email,
+        "BSN": f"{200000000 + n}",
+        "Birthday": "1981-02-03T00:00:00",
+        "EmailPrivate": f"jan{n}@privemail.nl",
+        "TelephonePrivate": "0612345678",
+        "CreationDate": created,
+        "StartPeriod": int(created[5:7]),
+        "StartYear": int(created[:4]),
+    }
 
 
 def start_nmbrs_server(data: NmbrsData | None = None) -> tuple[ThreadingHTTPServer, str]:

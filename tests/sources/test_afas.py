@@ -7,7 +7,6 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from fpdf import FPDF
 
 from reconciler.errors import ConfigError, SourceError
 from reconciler.sources import open_source
@@ -23,6 +22,7 @@ from tests.fakes.afas_server import (
     generate_company,
     start_afas_server,
 )
+from tests.fakes.sample_pdf import small_pdf
 
 
 @pytest.fixture
@@ -219,14 +219,6 @@ def test_single_connector_with_position_fields(afas):
     assert not any(p.endswith(EMPLOYMENTS) for _, p, _ in data.requests)
 
 
-def small_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Review 2024")
-    return bytes(pdf.output())
-
-
 def test_upload_files_the_pdf_in_the_employee_dossier(afas):
     data, base_url = afas
     source, _ = make_source(base_url, dossier_item_type=19, connectors={"attachments": ATTACHMENTS})
@@ -259,3 +251,12 @@ def test_upload_without_dossier_item_type_says_what_to_set(afas):
     with pytest.raises(ConfigError, match="dossier_item_type"):
         source.upload_document("10004", "r.pdf", small_pdf(), title="Review")
     assert source.find_document("10004", "r.pdf") is None
+
+
+def test_empty_positions_connector_refuses_instead_of_deactivating_everyone(afas):
+    data, base_url = afas
+    data.connectors[EMPLOYMENTS] = []
+    source, _ = make_source(base_url)
+
+    with pytest.raises(SourceError, match="no positions for 2500 employees"):
+        source.fetch()

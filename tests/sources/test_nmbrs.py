@@ -6,7 +6,6 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from fpdf import FPDF
 
 from reconciler.errors import ConfigError, SourceError
 from reconciler.sources import open_source
@@ -21,6 +20,7 @@ from tests.fakes.nmbrs_server import (
     soap_date,
     start_nmbrs_server,
 )
+from tests.fakes.sample_pdf import small_pdf
 
 GUID = "c21d471a-2d8c-47a7-b8c4-9bde8d188b13"
 
@@ -212,14 +212,6 @@ def test_other_faults_carry_the_nmbrs_code(nmbrs):
         source.fetch()
 
 
-def small_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Review 2024")
-    return bytes(pdf.output())
-
-
 def test_upload_sends_the_pdf_for_the_right_employee(nmbrs):
     data, base_url = nmbrs
     source, _ = make_source(base_url, document_type_guid=GUID)
@@ -257,3 +249,13 @@ def test_missing_settings_are_config_errors():
         open_source(
             {"type": "nmbrs", "company_id": 1, "domain": "x"}, None, {"NMBRS_USERNAME": "u"}
         )
+
+
+def test_no_employments_refuses_instead_of_deactivating_everyone(nmbrs):
+    data, base_url = nmbrs
+    for employee in data.employees:
+        employee.employments.clear()
+    source, _ = make_source(base_url)
+
+    with pytest.raises(SourceError, match="no employments for 300 employees"):
+        source.fetch()
