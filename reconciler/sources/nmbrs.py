@@ -1,0 +1,357 @@
+"""Nmbrs (SOAP API v3): employees, departments and functions; reviews into the employee documents.
+
+SOAP rather than REST because it is the route with a known document upload
+(`EmployeeDocument_UploadDocument`) and it needs only an API token, not an OAuth app with a
+subscription key. The envelopes are small and built by hand; the company-wide `*_GetAll_*` calls
+read every employee's history in one call each, so a fetch costs a handful of requests plus, when
+managers are read, one `Manager_GetCurrent` per active employee (SOAP has no bulk manager call).
+
+Of each personal-info record only names and the work e-mail are read; BSN, birth date, private
+contact data never leave this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from reconciler.errors import ConfigError, SourceError
+from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.slug import slugify
+from reconciler.sources import Progress, UploadedDocument, secret
+from reconciler.sources.employment import current_period, is_employed
+from reconciler.sources.http import VendorHttp
+
+VENDOR = "Nmbrs"
+DEFAULT_BASE_URL = "https://api.nmbrs.nl/soap/v3"
+NAMESPACE_ROOT = "https://api.nmbrs.nl/soap/v3"  # the same for the sandbox host
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+FAULT_CODE = re.compile(r"--->\s*(?:[\w.]+:\s*)?(\d{4})\s*:\s*([^\r\n]*)")
+AUTH_CODES = {"1001", "2043"}  # invalid authentication; domain not found
+
+
+def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> NmbrsSource:
+    for key in ("domain", "company_id"):
+        if not settings.get(key):
+            raise ConfigError(f"Nmbrs: source.{key} is required")
+    user_var = settings.get("username_env", "NMBRS_USERNAME")
+    token_var = settings.get("token_env", "NMBRS_TOKEN")
+    credentials = (
+        secret(env, settings, "username_env", "NMBRS_USERNAME", VENDOR),
+        secret(env, settings, "token_env", "NMBRS_TOKEN", VENDOR),
+        str(settings["domain"]),
+    )
+    hint = f"check {user_var} / {token_var} (and domain)"
+    http = VendorHttp(
+        VENDOR,
+        str(settings.get("base_url", DEFAULT_BASE_URL)).rstrip("/"),
+        auth_hint=hint,
+        headers={"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"},
+    )
+    return NmbrsSource(SoapClient(http, credentials, hint), settings)
+
+
+@dataclass
+class SoapClient:
+    """SOAP 1.1 calls to the v3 services with the `AuthHeaderWithDomain` header."""
+
+    http: VendorHttp
+    credentials: tuple[str, str, str]  # username, token, domain
+    auth_hint: str
+
+    def call(self, service: str, operation: str, **arguments) -> ET.Element | None:
+        """The operation's `<…Result>` element (None when Nmbrs returns no result)."""
+        namespace = f"{NAMESPACE_ROOT}/{service}"
+        response = self.http.post(
+            f"/{service}.asmx",
+            content=self._envelope(namespace, operation, arguments),
+            headers={"SOAPAction": f"{namespace}/{operation}"},
+            # SOAP faults come as HTTP 500 and are final: read them instead of retrying.
+            ok=(200, 500),
+        )
+        try:
+            root = ET.fromstring(response.content)
+        except ET.ParseError:
+            if response.status_code == 500:
+                raise SourceError(f"Nmbrs: {operation} returned HTTP 500") from None
+            raise SourceError(
+                f"Nmbrs: {operation} returned a body that is not complete XML (truncated?)"
+            ) from None
+        answer = next(iter(_items(_child(root, "Body"))), None)
+        if answer is not None and _local(answer.tag) == "Fault":
+            raise self._fault(operation, answer)
+        if answer is None or _local(answer.tag) != f"{operation}Response":
+            raise SourceError(f"Nmbrs: {operation} returned no {operation}Response")
+        return _child(answer, f"{operation}Result")
+
+    def _envelope(self, namespace: str, operation: str, arguments: dict) -> bytes:
+        envelope = ET.Element(f"{{{SOAP_ENV}}}Envelope")
+        auth = ET.SubElement(
+            ET.SubElement(envelope, f"{{{SOAP_ENV}}}Header"), f"{{{namespace}}}AuthHeaderWithDomain"
+        )
+        for name, value in zip(("Username", "Token", "Domain"), self.credentials, strict=True):
+            ET.SubElement(auth, f"{{{namespace}}}{name}").text = value
+        body = ET.SubElement(
+            ET.SubElement(envelope, f"{{{SOAP_ENV}}}Body"), f"{{{namespace}}}{operation}"
+        )
+        for name, value in arguments.items():
+            ET.SubElement(body, f"{{{namespace}}}{name}").text = str(value)
+        return ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
+
+    def _fault(self, operation: str, fault: ET.Element) -> SourceError:
+        text = _value(fault, "faultstring") or " ".join(
+            t.strip() for t in fault.itertext() if t.strip()
+        )
+        match = FAULT_CODE.search(text)
+        if match and match.group(1) in AUTH_CODES:
+            return SourceError(f"Nmbrs: invalid authentication; {self.auth_hint}")
+        reason = f"{match.group(1)}: {match.group(2).strip()}" if match else text.splitlines()[0]
+        return SourceError(f"Nmbrs: {operation} failed: {reason[:200]}")
+
+
+@dataclass
+class NmbrsSource:
+    soap: SoapClient
+    settings: dict
+    today: Callable[[], date] = lambda: datetime.now(AMSTERDAM).date()
+    name: str = "nmbrs"
+
+    def __post_init__(self) -> None:
+        self.company_id = int(self.settings["company_id"])
+        self.managers = self.settings.get("managers", "current")
+        if self.managers not in ("current", "off"):
+            raise ConfigError("Nmbrs: source.managers must be 'current' or 'off'")
+
+    def fetch(self, progress: Progress | None = None) -> Snapshot:
+        fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
+        say = progress or (lambda line: None)
+        listed = self._listed_employees(say)
+        infos = self._latest_records(
+            "PersonalInfo_GetAll_AllEmployeesByCompany", "EmployeePersonalInfos", _created
+        )
+        departments = self._latest_records(
+            "Department_GetAll_AllEmployeesByCompany", "EmployeeDepartments", _period
+        )
+        functions = self._latest_records(
+            "Function_GetAll_AllEmployeesByCompany_V2", "EmployeeFunctions", _period
+        )
+        employments = self._employments()
+        if not employments:
+            # Without employments everyone would look out of service: refuse, deactivate no one.
+            raise SourceError(
+                f"Nmbrs: no employments for {len(listed)} employees; nothing proposed"
+            )
+        say(f"Nmbrs: {len(listed)} employees with personal info, departments and functions")
+        today = self.today()
+        employees = []
+        for emp_id in sorted(listed, key=int):
+            info = infos.get(emp_id)
+            if info is None:
+                raise SourceError(f"Nmbrs: employee {emp_id} has no personal info record")
+            start, end = employments.get(emp_id, (None, None))
+            employees.append(
+                Employee(
+                    id=emp_id,
+                    email=_value(info, "EmailWork") or "",
+                    first_name=_value(info, "Nickname") or _value(info, "FirstName") or "",
+                    last_name=" ".join(
+                        p for p in (_value(info, "Prefix"), _value(info, "LastName")) if p
+                    ),
+                    active=emp_id in employments and is_employed(start, end, today),
+                    team=_code(departments.get(emp_id)),
+                    job=_code(functions.get(emp_id)),
+                    start_date=start,
+                    end_date=end,
+                )
+            )
+        employees = self._with_managers(employees, say)
+        return Snapshot(
+            source=self.name,
+            fetched_at=fetched_at,
+            employees=tuple(employees),
+            teams=tuple(Team(i, n) for i, n in self._master("Department", departments)),
+            jobs=tuple(Job(i, n) for i, n in self._master("Function", functions)),
+        )
+
+    def _listed_employees(self, say: Progress) -> set[str]:
+        types = self.settings.get("employee_types")
+        if not types:
+            result = self.soap.call("EmployeeService", "EmployeeType_GetList")
+            types = [_value(t, "Id") for t in _children(result, "EmployeeType")]
+        listed: set[str] = set()
+        for employee_type in types:
+            result = self.soap.call(
+                "EmployeeService",
+                "List_GetByCompany",
+                CompanyId=self.company_id,
+                EmployeeType=employee_type,
+            )
+            listed.update(i for i in (_value(e, "Id") for e in _children(result, "Employee")) if i)
+            say(f"Nmbrs: {len(listed)} employees (type {employee_type})")
+        if not listed:
+            raise SourceError(
+                f"Nmbrs: company {self.company_id} lists no employees; nothing proposed"
+            )
+        return listed
+
+    def _latest_records(
+        self, operation: str, list_name: str, rank: Callable[[ET.Element], tuple]
+    ) -> dict[str, ET.Element]:
+        """Per employee the newest record of a company-wide history call."""
+        result = self.soap.call("EmployeeService", operation, CompanyID=self.company_id)
+        latest: dict[str, ET.Element] = {}
+        for item in _items(result):
+            records = _items(_child(item, list_name))
+            emp_id = _value(item, "EmployeeId")
+            if emp_id and records:
+                latest[emp_id] = max(records, key=rank)
+        return latest
+
+    def _employments(self) -> dict[str, tuple[date | None, date | None]]:
+        result = self.soap.call(
+            "EmployeeService", "Employment_GetAll_AllEmployeesByCompany", CompanyID=self.company_id
+        )
+        periods: dict[str, tuple[date | None, date | None]] = {}
+        for item in _items(result):
+            dated = [
+                (_date(_value(e, "StartDate")), _date(_value(e, "EndDate")))
+                for e in _items(_child(item, "EmployeeEmployments"))
+            ]
+            emp_id = _value(item, "EmployeeId")
+            if emp_id and dated:
+                periods[emp_id] = current_period(dated, lambda d: d, self.today())
+        return periods
+
+    def _with_managers(self, employees: list[Employee], say: Progress) -> list[Employee]:
+        """Managers are their own records in Nmbrs, not employees: link one by work e-mail."""
+        if self.managers == "off":
+            return employees
+        by_email: dict[str, str | None] = {}
+        for e in employees:
+            key = e.email.casefold()
+            if key:
+                by_email[key] = None if key in by_email else e.id  # ambiguous e-mail: no link
+        active = [e for e in employees if e.active]
+        managers: dict[str, str] = {}
+        for n, employee in enumerate(active, 1):
+            record = self.soap.call("EmployeeService", "Manager_GetCurrent", EmployeeId=employee.id)
+            manager_id = by_email.get((_value(record, "Email") or "").casefold())
+            if manager_id and manager_id != employee.id:
+                managers[employee.id] = manager_id
+            if n % 100 == 0 or n == len(active):
+                say(f"Nmbrs: managers read for {n} of {len(active)} active employees")
+        return [replace(e, manager=managers.get(e.id)) for e in employees]
+
+    def _master(self, kind: str, assigned: dict[str, ET.Element]) -> list[tuple[str, str]]:
+        """(id, name) of every department or function: the debtor's list when a debtor is set,
+        else the ones employees hold. Nmbrs keeps both lists flat (no parents)."""
+        if self.settings.get("debtor_id"):
+            result = self.soap.call(
+                "DebtorService", f"{kind}_GetList", DebtorId=int(self.settings["debtor_id"])
+            )
+            records = _children(result, kind)
+        else:
+            records = list(assigned.values())
+        named = {_code(r): _value(r, "Description") for r in records}
+        return sorted((i, name or i) for i, name in named.items() if i)
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def upload_document(
+        self, employee_id: str, filename: str, content: bytes, *, title: str
+    ) -> UploadedDocument:
+        guid = self.settings.get("document_type_guid")
+        try:
+            guid = str(uuid.UUID(str(guid)))
+        except ValueError:
+            raise ConfigError(
+                "Nmbrs: set source.document_type_guid to the GUID of the employee document type"
+            ) from None
+        if "." not in filename:
+            raise SourceError(f"Nmbrs: document name {filename!r} needs an extension")
+        self.soap.call(
+            "EmployeeService",
+            "EmployeeDocument_UploadDocument",
+            EmployeeId=employee_id,
+            StrDocumentName=filename,
+            Body=base64.b64encode(content).decode("ascii"),
+            GuidDocumentType=guid,
+        )
+        # The upload answers with an empty element: there is no document id to return.
+        return UploadedDocument(
+            f"{employee_id}/{filename}", f"Nmbrs › employee {employee_id} › Documents › {title}"
+        )
+
+    def find_document(self, employee_id: str, filename: str) -> str | None:
+        """Always None: Nmbrs SOAP has no operation that lists an employee's documents."""
+        return None
+
+
+def _created(record: ET.Element) -> tuple:
+    return (_value(record, "CreationDate") or "",)
+
+
+def _period(record: ET.Element) -> tuple:
+    """Assignments start in a payroll period; the latest period (then the latest entry) counts."""
+    return (
+        _int(_value(record, "StartYear")),
+        _int(_value(record, "StartPeriod")),
+        *_created(record),
+    )
+
+
+def _code(record: ET.Element | None) -> str | None:
+    if record is None:
+        return None
+    code = _value(record, "Code")
+    if code:
+        return code
+    description = _value(record, "Description")
+    return slugify(description) if description else None
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+def _date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise SourceError(f"Nmbrs: {text[:30]!r} is not a date") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _items(element: ET.Element | None) -> list[ET.Element]:
+    return list(element) if element is not None else []
+
+
+def _children(element: ET.Element | None, name: str) -> list[ET.Element]:
+    return [c for c in _items(element) if _local(c.tag) == name]
+
+
+def _child(element: ET.Element | None, name: str) -> ET.Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _value(element: ET.Element | None, name: str) -> str | None:
+    child = _child(element, name)
+    text = (child.text or "").strip() if child is not None else ""
+    return text or None
