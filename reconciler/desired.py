@@ -122,7 +122,11 @@ def _with_exclusions(kind: str, from_hris: dict, current: dict, policy: Policy) 
 
 
 def _is_active(employee: Employee, today: date) -> bool:
-    return employee.active and not (employee.end_date and employee.end_date < today)
+    """Active, or a hire whose start date is ahead (connectors report those as not yet active;
+    whether they are imported yet is the start-date rule's call, not the status's)."""
+    if employee.end_date and employee.end_date < today:
+        return False
+    return employee.active or bool(employee.start_date and employee.start_date > today)
 
 
 def _domain_allowed(email: str, domains: tuple[str, ...]) -> bool:

@@ -111,6 +111,11 @@ def test_future_hire_waits_for_the_start_date_and_lead_days():
                                                       TODAY).waiting[0]
     early = propose(s, DesiredState(), policy(start_lead_days=6), TODAY)
     assert [c.id for c in early.select("members")] == ["1", "2"]
+    # Connectors report a hire not started yet as inactive: the start date decides.
+    pending = snap(emp("1"), emp("2", start_date=date(2026, 12, 1), active=False))
+    assert propose(pending, DesiredState(), Policy.default(), TODAY).waiting
+    imported = propose(pending, DesiredState(), policy(start_lead_days=6), TODAY)
+    assert imported.proposed.members["2"].active
 
 
 def test_email_domain_filter_and_references_outside_become_null_with_warning():

@@ -40,6 +40,16 @@ def _diff_cell(diff) -> str:
     return "<br>".join(f"{esc(name)}: {esc(old)} → {esc(new)}" for name, old, new in diff)
 
 
+def _detail(change) -> str:
+    """What a change does to the entity: its fields when new, before → after otherwise."""
+    if change.after is None:
+        return ""
+    if change.before is None:
+        return "<br>".join(f"{esc(name)}: {esc(new)}" for name, _, new in change.changed_fields()
+                           if name != "id")
+    return _diff_cell(change.changed_fields())
+
+
 def _section(out: TextIO, title: str, rows: list[str], header: str) -> None:
     if not rows:
         return
@@ -65,14 +75,7 @@ def proposal_markdown(
             if change.action != action:
                 continue
             entity = change.after or change.before
-            if action == "cleanup":
-                detail = "removed from the HRIS: file removed"
-            elif action == "import" and change.before is None:
-                detail = _diff_cell(
-                    [(n, None, v) for n, _, v in change.changed_fields() if n != "id"]
-                ).replace("*none* → ", "")
-            else:
-                detail = _diff_cell(change.changed_fields())
+            detail = _detail(change) or "removed from the HRIS: file removed"
             note = f" *({esc(change.note)})*" if change.note else ""
             rows.append(
                 f"| {SINGULAR[change.kind]} | `{change.id}` | "
@@ -95,7 +98,7 @@ def plan_markdown(plan: Plan, out: TextIO, *, target: str = "platform") -> None:
             if change.kind != kind:
                 continue
             entity = change.after or change.before
-            detail = "" if change.action == "delete" else _diff_cell(change.changed_fields())
+            detail = _detail(change)
             rows.append(
                 f"| {PLAN_ICONS[change.action]} {change.action} | "
                 f"{SINGULAR[kind]} | `{change.id}` | {_name(kind, entity)} | "

@@ -1,0 +1,150 @@
+"""Every command through click's CliRunner (and the installed script): output people read is
+snapshot-tested; exit codes are 0 fine, 1 error, 2 changes pending."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli.main import cli
+from tests.conftest import rows_with, set_export
+
+
+def run(root, *args, code=0):
+    result = CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def approved(company):
+    run(company, "propose", "--write", "all")
+    return company
+
+
+def test_propose_text_markdown_json(company, snapshot):
+    assert run(company, "propose") == snapshot(name="text")
+    assert run(company, "propose", "--format", "markdown") == snapshot(name="markdown")
+    data = json.loads(run(company, "propose", "--format", "json"))
+    assert data["summary"]["members"] == {"import": 6, "sync": 0, "cleanup": 0}
+    assert not (company / "state/members/1.yaml").exists()  # nothing written without --write
+
+
+def test_propose_write_then_plan_apply_show(approved, snapshot):
+    assert (approved / "state/members/3.yaml").read_text() == snapshot(name="member-file")
+    assert run(approved, "validate").startswith("OK: 6 members, 3 teams, 5 jobs")
+    assert run(approved, "plan") == snapshot(name="plan-text")
+    assert run(approved, "plan", "--format", "markdown") == snapshot(name="plan-markdown")
+    run(approved, "plan", "--detailed-exitcode", code=2)
+    out = run(approved, "apply", "--auto-approve")
+    assert out.endswith("Applied 14 change(s).\n")
+    run(approved, "plan", "--detailed-exitcode", code=0)
+    assert run(approved, "show") == snapshot(name="show-text")
+    shown = json.loads(run(approved, "show", "--format", "json"))
+    assert [m["id"] for m in shown["members"]] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_second_snapshot_changes_are_proposed_planned_and_applied(approved, snapshot):
+    run(approved, "apply", "--auto-approve")
+    set_export(approved, rows_with(
+        {"4": {"status": "inactive"}, "6": {"department": "Sales & Partnerships"}},
+        extra=[["7", "Gi", "New", "gi@acme.example", "active", "D2", "Engineering", "D1", "J3",
+                "Engineer", "2", "2026-11-01", "", "1", "2", "3"]]))
+    assert run(approved, "propose", "--write", "all") == snapshot(name="proposal")
+    assert run(approved, "plan") == snapshot(name="plan")
+    run(approved, "apply", "--auto-approve")
+    run(approved, "plan", "--detailed-exitcode")
+
+
+def test_apply_on_a_pipe_needs_auto_approve_and_changes_nothing(approved):
+    result = CliRunner().invoke(cli, ["-C", str(approved), "apply"])
+    assert result.exit_code == 2 and "pass --auto-approve" in result.output
+    assert json.loads(run(approved, "show", "--format", "json"))["members"] == []
+
+
+def test_a_saved_plan_is_refused_once_state_or_platform_moved(approved, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    run(approved, "plan", "--out", str(plan_file))
+    run(approved, "apply", str(plan_file), "--auto-approve")
+    out = run(approved, "apply", str(plan_file), "--auto-approve", code=1)
+    assert "the saved plan no longer matches the platform" in out
+
+
+def test_max_deletes_is_enforced_and_can_be_raised(approved):
+    run(approved, "apply", "--auto-approve")
+    set_export(approved, rows_with({}, drop=("3", "4", "6")))
+    run(approved, "propose", "--write", "all")
+    out = run(approved, "apply", "--auto-approve", "--max-deletes", "2", code=1)
+    assert "apply would delete 5 entities (3 members of 6 managed) but --max-deletes is 2" in out
+    assert len(json.loads(run(approved, "show", "--format", "json"))["members"]) == 6
+    run(approved, "apply", "--auto-approve", "--max-deletes", "5")
+    assert len(json.loads(run(approved, "show", "--format", "json"))["members"]) == 3
+
+
+def test_invalid_state_stops_with_file_and_line_and_changes_nothing(approved):
+    path = approved / "state/members/3.yaml"
+    path.write_text(path.read_text().replace("team: D2", "team: D9"))
+    before = (approved / ".hrsync").exists()
+    for command in (["validate"], ["plan"], ["apply", "--auto-approve"]):
+        out = run(approved, *command, code=1)
+        assert 'Error: Invalid member "3", state/members/3.yaml, line 7' in out
+        assert "team: unknown team 'D9'" in out
+    assert (approved / ".hrsync").exists() == before
+
+
+def test_link_adopts_a_hand_made_account(approved):
+    from reconciler.targets.sqlite import SqlitePlatform
+
+    platform = SqlitePlatform(approved / ".hrsync/platform.db", writable=True)
+    platform.add_member_by_hand("cy@acme.example", "Cy", "Handmade")
+    platform.close()
+    out = run(approved, "plan")
+    assert "member 3 (cy@acme.example) is not created" in out
+    assert run(approved, "link", "--email", "cy@acme.example") == (
+        "linked cy@acme.example → member 3\n")
+    assert "~ update     member 3 (cy@acme.example)" in run(approved, "plan")
+    assert "no hand-made account" in run(approved, "link", "--email", "zz@acme.example", code=1)
+    run(approved, "link", code=2)
+
+
+def test_bad_policy_is_named_with_its_line(approved):
+    path = approved / "policies/sync.yaml"
+    path.write_text(path.read_text().replace("members: {import: manual", "members: {import: sure"))
+    out = run(approved, "plan", code=1)
+    assert "policies/sync.yaml, line 7" in out and "'sure' is not one of" in out
+
+
+def test_outside_a_repository_the_error_says_how_to_start(tmp_path):
+    out = run(tmp_path, "plan", code=1)
+    assert "no hrsync.yaml" in out and "hrsync init DIR" in out
+
+
+@pytest.mark.parametrize("command", ["init", "fetch", "propose", "validate", "plan", "apply",
+                                     "show", "link", "demo"])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and len(result.output.splitlines()) > 4
+
+
+def test_the_installed_script_runs(approved):
+    exe = shutil.which("hrsync")
+    assert exe, "hrsync is not installed (pip install -e .)"
+    done = subprocess.run([exe, "-C", str(approved), "plan", "--detailed-exitcode"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Plan: 14 to create" in done.stdout
+    done = subprocess.run([exe, "-C", str(approved.parent), "plan"], capture_output=True,
+                          text=True)
+    assert done.returncode == 1 and done.stderr.startswith("Error: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_fetch_writes_a_snapshot_that_propose_can_use(company, tmp_path):
+    out_file = tmp_path / "snap.json"
+    run(company, "fetch", "-o", str(out_file))
+    assert "salary" not in out_file.read_text()
+    run(company, "propose", "--snapshot", str(out_file), "--write", "all")
+    assert (company / "state/members/6.yaml").exists()
