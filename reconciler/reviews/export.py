@@ -154,6 +154,7 @@ def _preview(ledger: Ledger, review: Review, subject: ReviewSubject) -> ExportIt
             latest.location,
         )
     version = _next_version(ledger, review, subject)
+    ledger.set_latest(review.id, review.member_id, version)  # in memory only: names stay unique
     action = NEW_VERSION if version.version > 1 else UPLOAD
     return _item(review, subject, version, action, WOULD_UPLOAD)
 
@@ -223,11 +224,11 @@ class _Run:
             if item:
                 done[review.id] = item
             if queued:
+                # Recorded at once so that the next review's file name sees this one's.
+                self.ledger.set_latest(review.id, review.member_id, queued[1])
                 queue.append(queued)
         if queue:
             # One atomic write records every upload about to happen, before the first one.
-            for review, version, _ in queue:
-                self.ledger.set_latest(review.id, review.member_id, version)
             self.ledger.save()
         failures_in_a_row = 0
         stopped = False

@@ -8,6 +8,7 @@ from reconciler.reviews.export import (
     FAILED,
     FOUND,
     NOT_TRIED,
+    RETRY,
     SKIPPED,
     UPLOADED,
     WOULD_UPLOAD,
@@ -42,16 +43,18 @@ def render_export(result: ExportResult) -> str:
 def _label(item: ExportItem) -> str:
     if item.outcome == WOULD_UPLOAD:
         return item.action  # upload | new version | retry
-    return item.outcome
+    return "up to date" if item.outcome == SKIPPED else item.outcome
 
 
 def _describe(item: ExportItem) -> str:
     who = f"{item.review_id}  {one_line(item.member_name)} ({item.member_id})"
-    name = one_line(item.filename)
     if item.outcome in (UPLOADED, FOUND, SKIPPED) and item.location:
-        return f"{who}  {name} → {one_line(item.location)}"
+        return f"{who}  → {one_line(item.location)}"
+    name = one_line(item.filename)
     if item.outcome == FAILED:
         return f"{who}  {name}: {one_line(item.error or 'failed')}"
+    if item.action == RETRY and item.outcome == WOULD_UPLOAD:
+        return f"{who}  {name} (interrupted before: looked up in the HRIS first)"
     return f"{who}  {name}"
 
 
@@ -62,9 +65,8 @@ def _ignored(result: ExportResult) -> list[str]:
     if result.unmanaged:
         count = len(result.unmanaged)
         ids = ", ".join(result.unmanaged[:5]) + (", …" if count > 5 else "")
-        parts.append(
-            f"{count} review{'s' if count != 1 else ''} of members hrsync does not manage ({ids})"
-        )
+        whose = "review of a member" if count == 1 else "reviews of members"
+        parts.append(f"{count} {whose} hrsync does not manage ({ids})")
     return [f"Not exported: {'; '.join(parts)}."] if parts else []
 
 
