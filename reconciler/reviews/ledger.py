@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.errors import InvalidInput, Problem
-from reconciler.state.loader import dump_yaml, load_yaml_file
+from reconciler.state.loader import dump_yaml, parse_yaml
 
 PENDING = "pending"
 FILED = "filed"
@@ -58,7 +58,7 @@ class Ledger:
     def load(cls, path: Path, label: str) -> Ledger:
         if not path.is_file():
             return cls(path, label)
-        data, lines = load_yaml_file(path)
+        data = parse_yaml(path.read_text(encoding="utf-8"), label)
         reviews: dict[str, ReviewRecord] = {}
         try:
             for review_id, record in (data or {}).get("reviews", {}).items():

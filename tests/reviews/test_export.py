@@ -1,7 +1,9 @@
 from datetime import UTC, date, datetime
 
+import pytest
 import yaml
 
+from reconciler.errors import InvalidInput
 from reconciler.reviews.export import FAILED, FOUND, NOT_TRIED, UPLOADED, export_reviews
 from reconciler.reviews.ledger import PENDING, Ledger, Version
 from reconciler.reviews.model import ReviewSubject
@@ -204,3 +206,34 @@ def test_two_reviews_of_one_cycle_get_distinct_file_names(tmp_path):
         ("1003", "2026-Q4 review — Dana Keller.pdf"),
         ("1003", "2026-Q4 review — Dana Keller (rv-b).pdf"),
     ]
+
+
+def test_pending_version_is_on_disk_before_the_upload_starts(tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    seen = []
+
+    class Watching(FakeSource):
+        def upload_document(self, employee_id, filename, content, *, title):
+            seen.append(_ledger(ledger)["rv-1"]["versions"][-1])
+            return super().upload_document(employee_id, filename, content, title=title)
+
+    _export(ListStore(review("rv-1", "1001")), Watching(), ledger)
+    assert seen == [
+        {
+            "version": 1,
+            "sha256": review("rv-1", "1001").content_hash(),
+            "filename": "2026-Q4 review — Zoë Øvergaard.pdf",
+            "status": PENDING,
+        }
+    ]
+
+
+def test_damaged_ledger_is_reported_by_name(tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text("reviews:\n  rv-1: [oops\n", encoding="utf-8")
+    syntax = r"reviews/ledger.yaml, line 3, column 1\n  - YAML syntax"
+    with pytest.raises(InvalidInput, match=syntax):
+        Ledger.load(ledger, "reviews/ledger.yaml")
+    ledger.write_text("reviews:\n  rv-1:\n    versions: []\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="reviews/ledger.yaml\n  - not a review ledger"):
+        Ledger.load(ledger, "reviews/ledger.yaml")
