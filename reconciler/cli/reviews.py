@@ -1,0 +1,72 @@
+"""`hrsync reviews`: file finished performance reviews into HRIS personnel files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.config import find_root
+from reconciler.errors import HrsyncError
+from reconciler.reviews.listing import render_export
+from reconciler.reviews.runner import render_review, run_export
+
+EXIT_ERROR = 1
+EXIT_PENDING = 2  # a dry run found reviews to upload
+
+
+def _root(ctx: click.Context) -> Path:
+    """The repository root the main group found, or the nearest one above the working folder."""
+    if isinstance(ctx.obj, dict) and ctx.obj.get("root"):
+        return Path(ctx.obj["root"])
+    return find_root(Path.cwd())
+
+
+def _fail(exc: HrsyncError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group("reviews")
+def reviews() -> None:
+    """Performance reviews as PDF in each employee's HRIS personnel file."""
+
+
+@reviews.command("export")
+@click.option("--dry-run", is_flag=True, help="List what would be uploaded; upload nothing.")
+@click.pass_context
+def export(ctx: click.Context, dry_run: bool) -> None:
+    """Upload finished reviews not yet filed (each version once) and record them in
+    reviews/ledger.yaml. Exit code 2 after a dry run that found reviews to upload."""
+    stderr_is_tty = sys.stderr.isatty()
+    progress = (lambda line: click.echo(line, err=True)) if stderr_is_tty else None
+    try:
+        result = run_export(_root(ctx), dry_run=dry_run, progress=progress)
+    except HrsyncError as exc:
+        _fail(exc)
+    click.echo(render_export(result), nl=False)
+    if result.failed:
+        sys.exit(EXIT_ERROR)
+    if dry_run and result.to_upload:
+        sys.exit(EXIT_PENDING)
+
+
+@reviews.command("render")
+@click.argument("review_id")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the PDF.",
+)
+@click.pass_context
+def render(ctx: click.Context, review_id: str, output: Path) -> None:
+    """Write one review's PDF (drafts too, as a preview) without uploading it."""
+    try:
+        content = render_review(_root(ctx), review_id)
+    except HrsyncError as exc:
+        _fail(exc)
+    output.write_bytes(content)
+    click.echo(f"wrote {output} ({len(content) // 1024} KiB)")

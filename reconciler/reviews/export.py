@@ -1,0 +1,315 @@
+"""File each finished review of a managed member into their HRIS personnel file, exactly once.
+
+Only finished reviews of members in the state tree are exported; drafts and reviews of members
+hrsync does not manage are counted and left alone. The ledger (reviews/ledger.yaml) makes
+re-runs cheap and safe:
+
+- a review whose content hash is already filed is skipped;
+- a review re-opened and finished again (new hash) is uploaded as a new version, " (v2)" in its
+  file name; earlier versions stay in the ledger for audit;
+- before any upload, the version is written to the ledger as `pending` (hash and file name),
+  atomically. The next run asks the HRIS, through `Source.find_document`, whether a pending
+  file arrived: if so, it is recorded without uploading again (a crash between upload and
+  ledger write causes no duplicate); if not, it is uploaded.
+
+Trade-off: a vendor whose API cannot list an employee's documents answers `find_document` with
+None. With such a vendor, a crash in the moment between an upload and its ledger write, or an
+upload that failed after the vendor had in fact stored it (a timeout on the response), makes the
+next run upload that one review again: a possible duplicate is preferred to a missing review.
+With a vendor that can list documents (and the file source), neither case duplicates.
+
+Failures: one failed upload does not stop the batch (a vendor may reject one employee's file for
+reasons of its own); after `MAX_FAILURES_IN_A_ROW` failures in a row the run stops, since the
+vendor is then most likely down or the credentials wrong. Either way the ledger is right: every
+review not filed stays pending or absent, and the next run uploads exactly those.
+
+Dry-run reads only the store and the ledger; it neither calls the HRIS nor writes the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from reconciler.errors import HrsyncError
+from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version, filed
+from reconciler.reviews.model import Review, ReviewSubject
+from reconciler.reviews.naming import review_filename
+from reconciler.reviews.pdf import render_review_pdf
+from reconciler.reviews.store import ReviewStore
+from reconciler.sources import Progress, Source
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES_IN_A_ROW = 3
+
+# What happens to a review, first as planned (from the ledger), then as it turned out.
+UPLOAD = "upload"  # never filed
+NEW_VERSION = "new version"  # filed before, content changed since
+RETRY = "retry"  # pending from an earlier run: checked in the HRIS, uploaded if missing
+UP_TO_DATE = "up to date"
+
+WOULD_UPLOAD = "would upload"
+UPLOADED = "uploaded"
+FOUND = "found"  # a pending upload of an earlier run was in the HRIS already
+SKIPPED = "skipped"
+FAILED = "failed"
+NOT_TRIED = "not tried"  # the run stopped before this one
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    review_id: str
+    member_id: str
+    member_name: str
+    filename: str
+    version: int
+    action: str
+    outcome: str
+    location: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    dry_run: bool
+    items: tuple[ExportItem, ...]
+    drafts: int = 0
+    unmanaged: tuple[str, ...] = ()  # ids of finished reviews of members hrsync does not manage
+    stopped: bool = False  # stopped after MAX_FAILURES_IN_A_ROW failures in a row
+
+    def having(self, *outcomes: str) -> tuple[ExportItem, ...]:
+        return tuple(item for item in self.items if item.outcome in outcomes)
+
+    @property
+    def uploaded(self) -> tuple[ExportItem, ...]:
+        return self.having(UPLOADED, FOUND)
+
+    @property
+    def skipped(self) -> tuple[ExportItem, ...]:
+        return self.having(SKIPPED)
+
+    @property
+    def failed(self) -> tuple[ExportItem, ...]:
+        return self.having(FAILED, NOT_TRIED)
+
+    @property
+    def to_upload(self) -> tuple[ExportItem, ...]:
+        return self.having(WOULD_UPLOAD)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def export_reviews(
+    store: ReviewStore,
+    subjects: Mapping[str, ReviewSubject],
+    source: Source | None,
+    ledger_path: Path,
+    *,
+    company: str,
+    dry_run: bool = True,
+    today: date,
+    progress: Progress | None = None,
+    ledger_label: str | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> ExportResult:
+    """Upload what the ledger lacks (or, with `dry_run`, say what would be uploaded).
+
+    `subjects` holds the managed members by HRIS id; `today` is printed in each PDF's footer.
+    `source` may be None for a dry run.
+    """
+    ledger = Ledger.load(ledger_path, ledger_label or str(ledger_path))
+    reviews = store.reviews()
+    drafts = sum(1 for r in reviews if not r.finished)
+    finished = [r for r in reviews if r.finished]
+    unmanaged = tuple(r.id for r in finished if r.member_id not in subjects)
+    managed = [r for r in finished if r.member_id in subjects]
+    if dry_run:
+        items = tuple(_preview(ledger, review, subjects[review.member_id]) for review in managed)
+        return ExportResult(True, items, drafts, unmanaged)
+    if source is None:
+        raise ValueError("export_reviews needs a source unless dry_run is set")
+    run = _Run(ledger, subjects, source, company, today, progress, clock)
+    items, stopped = run.execute(managed)
+    return ExportResult(False, items, drafts, unmanaged, stopped)
+
+
+def _preview(ledger: Ledger, review: Review, subject: ReviewSubject) -> ExportItem:
+    record = ledger.reviews.get(review.id)
+    latest = record.latest if record else None
+    digest = review.content_hash()
+    if latest and latest.sha256 == digest:
+        action = UP_TO_DATE if latest.status == FILED else RETRY
+        return _item(
+            review,
+            subject,
+            latest,
+            action,
+            SKIPPED if action == UP_TO_DATE else WOULD_UPLOAD,
+            latest.location,
+        )
+    version = _next_version(ledger, review, subject)
+    ledger.set_latest(review.id, review.member_id, version)  # in memory only: names stay unique
+    action = NEW_VERSION if version.version > 1 else UPLOAD
+    return _item(review, subject, version, action, WOULD_UPLOAD)
+
+
+def _next_version(ledger: Ledger, review: Review, subject: ReviewSubject) -> Version:
+    """The pending version that files `review` as it is now. A pending version with other
+    content is superseded (its number and name are reused): the caller made sure it is not
+    in the HRIS."""
+    record = ledger.reviews.get(review.id)
+    versions = list(record.versions) if record else []
+    taken = ledger.filenames_of(review.member_id)
+    if versions and versions[-1].status == PENDING:
+        taken.discard(versions.pop().filename)
+    number = versions[-1].version + 1 if versions else 1
+    filename = review_filename(
+        review.cycle, subject.name, version=number, review_id=review.id, taken=taken
+    )
+    return Version(number, review.content_hash(), filename, PENDING)
+
+
+def _item(
+    review: Review,
+    subject: ReviewSubject,
+    version: Version,
+    action: str,
+    outcome: str,
+    location: str | None = None,
+    error: str | None = None,
+) -> ExportItem:
+    return ExportItem(
+        review.id,
+        review.member_id,
+        subject.name,
+        version.filename,
+        version.version,
+        action,
+        outcome,
+        location,
+        error,
+    )
+
+
+class _Run:
+    def __init__(
+        self,
+        ledger: Ledger,
+        subjects: Mapping[str, ReviewSubject],
+        source: Source,
+        company: str,
+        today: date,
+        progress: Progress | None,
+        clock: Callable[[], datetime],
+    ):
+        self.ledger = ledger
+        self.subjects = subjects
+        self.source = source
+        self.company = company
+        self.today = today
+        self.progress = progress
+        self.clock = clock
+
+    def execute(self, reviews: list[Review]) -> tuple[tuple[ExportItem, ...], bool]:
+        done: dict[str, ExportItem] = {}
+        queue: list[tuple[Review, Version, str]] = []
+        for review in reviews:
+            item, queued = self._prepare(review)
+            if item:
+                done[review.id] = item
+            if queued:
+                # Recorded at once so that the next review's file name sees this one's.
+                self.ledger.set_latest(review.id, review.member_id, queued[1])
+                queue.append(queued)
+        if queue:
+            # One atomic write records every upload about to happen, before the first one.
+            self.ledger.save()
+        failures_in_a_row = 0
+        stopped = False
+        for index, (review, version, action) in enumerate(queue, 1):
+            subject = self.subjects[review.member_id]
+            if stopped:
+                done[review.id] = _item(review, subject, version, action, NOT_TRIED)
+                continue
+            if self.progress:
+                self.progress(f"uploading {index}/{len(queue)}: {version.filename}")
+            item = self._upload(review, subject, version, action)
+            done[review.id] = item
+            failures_in_a_row = failures_in_a_row + 1 if item.outcome == FAILED else 0
+            stopped = failures_in_a_row >= MAX_FAILURES_IN_A_ROW
+        return tuple(done[r.id] for r in reviews), stopped
+
+    def _prepare(self, review: Review) -> tuple[ExportItem | None, tuple | None]:
+        """(item, None) when nothing is to upload, (item or None, queued upload) otherwise."""
+        subject = self.subjects[review.member_id]
+        record = self.ledger.reviews.get(review.id)
+        latest = record.latest if record else None
+        digest = review.content_hash()
+        if latest and latest.status == FILED and latest.sha256 == digest:
+            return _item(review, subject, latest, UP_TO_DATE, SKIPPED, latest.location), None
+        if latest and latest.status == PENDING:
+            try:
+                document_id = self.source.find_document(review.member_id, latest.filename)
+            except HrsyncError as exc:
+                # Unknown whether it arrived: uploading could duplicate it, so leave it pending.
+                return _item(review, subject, latest, RETRY, FAILED, error=str(exc)), None
+            if document_id is not None:
+                location = f"{self.source.name}: document {document_id}"
+                self.ledger.set_latest(
+                    review.id,
+                    review.member_id,
+                    filed(
+                        latest,
+                        document_id,
+                        self._stamp(),
+                        location,
+                        note="found in the HRIS after an interrupted run",
+                    ),
+                )
+                self.ledger.save()
+                log.info(
+                    "review %s: %s was already filed (%s)", review.id, latest.filename, location
+                )
+                if latest.sha256 == digest:
+                    return _item(review, subject, latest, RETRY, FOUND, location), None
+            elif latest.sha256 == digest:
+                return None, (review, latest, RETRY)
+        version = _next_version(self.ledger, review, subject)
+        return None, (review, version, NEW_VERSION if version.version > 1 else UPLOAD)
+
+    def _upload(
+        self, review: Review, subject: ReviewSubject, version: Version, action: str
+    ) -> ExportItem:
+        content = render_review_pdf(review, subject, company=self.company, generated_on=self.today)
+        try:
+            uploaded = self.source.upload_document(
+                review.member_id,
+                version.filename,
+                content,
+                title=f"Performance review {review.cycle}",
+            )
+        except HrsyncError as exc:
+            log.warning("review %s: upload failed: %s", review.id, exc)
+            return _item(review, subject, version, action, FAILED, error=str(exc))
+        self.ledger.set_latest(
+            review.id,
+            review.member_id,
+            filed(
+                version,
+                uploaded.document_id,
+                self._stamp(),
+                uploaded.location,
+            ),
+        )
+        self.ledger.save()
+        log.info("review %s: filed %s at %s", review.id, version.filename, uploaded.location)
+        return _item(review, subject, version, action, UPLOADED, uploaded.location)
+
+    def _stamp(self) -> str:
+        return self.clock().astimezone(UTC).replace(microsecond=0).isoformat()
