@@ -10,24 +10,135 @@ import pytest
 from reconciler import operations as ops
 from reconciler.scaffold import init_repository
 
-COLUMNS = ["employee_id", "first_name", "last_name", "email", "status", "department_id",
-           "department", "parent_department_id", "job_id", "job_title", "manager_id",
-           "start_date", "end_date", "salary", "date_of_birth", "home_address"]
+COLUMNS = [
+    "employee_id",
+    "first_name",
+    "last_name",
+    "email",
+    "status",
+    "department_id",
+    "department",
+    "parent_department_id",
+    "job_id",
+    "job_title",
+    "manager_id",
+    "start_date",
+    "end_date",
+    "salary",
+    "date_of_birth",
+    "home_address",
+]
 
 # A small org: CEO -> CTO -> two engineers; sales head -> rep. Salary etc. must never leak.
 BASE_ROWS = [
-    ["1", "Alma", "Chief", "alma@acme.example", "active", "D1", "Management", "", "J1", "CEO", "",
-     "2020-01-01", "", "250000", "1970-01-01", "1 Main St"],
-    ["2", "Bo", "Tech", "bo@acme.example", "active", "D2", "Engineering", "D1", "J2", "CTO", "1",
-     "2020-01-01", "", "200000", "1980-02-02", "2 Main St"],
-    ["3", "Cy", "Dev", "cy@acme.example", "active", "D2", "Engineering", "D1", "J3", "Engineer",
-     "2", "2021-01-01", "", "90000", "1990-03-03", "3 Main St"],
-    ["4", "Di", "Dev", "di@acme.example", "active", "D2", "Engineering", "D1", "J3", "Engineer",
-     "2", "2021-01-01", "", "90000", "1991-04-04", "4 Main St"],
-    ["5", "Ed", "Sales", "ed@acme.example", "active", "D3", "Sales", "D1", "J4", "Head of Sales",
-     "1", "2021-01-01", "", "120000", "1985-05-05", "5 Main St"],
-    ["6", "Fa", "Rep", "fa@acme.example", "active", "D3", "Sales", "D1", "J5", "Sales Rep", "5",
-     "2022-01-01", "", "60000", "1995-06-06", "6 Main St"],
+    [
+        "1",
+        "Alma",
+        "Chief",
+        "alma@acme.example",
+        "active",
+        "D1",
+        "Management",
+        "",
+        "J1",
+        "CEO",
+        "",
+        "2020-01-01",
+        "",
+        "250000",
+        "1970-01-01",
+        "1 Main St",
+    ],
+    [
+        "2",
+        "Bo",
+        "Tech",
+        "bo@acme.example",
+        "active",
+        "D2",
+        "Engineering",
+        "D1",
+        "J2",
+        "CTO",
+        "1",
+        "2020-01-01",
+        "",
+        "200000",
+        "1980-02-02",
+        "2 Main St",
+    ],
+    [
+        "3",
+        "Cy",
+        "Dev",
+        "cy@acme.example",
+        "active",
+        "D2",
+        "Engineering",
+        "D1",
+        "J3",
+        "Engineer",
+        "2",
+        "2021-01-01",
+        "",
+        "90000",
+        "1990-03-03",
+        "3 Main St",
+    ],
+    [
+        "4",
+        "Di",
+        "Dev",
+        "di@acme.example",
+        "active",
+        "D2",
+        "Engineering",
+        "D1",
+        "J3",
+        "Engineer",
+        "2",
+        "2021-01-01",
+        "",
+        "90000",
+        "1991-04-04",
+        "4 Main St",
+    ],
+    [
+        "5",
+        "Ed",
+        "Sales",
+        "ed@acme.example",
+        "active",
+        "D3",
+        "Sales",
+        "D1",
+        "J4",
+        "Head of Sales",
+        "1",
+        "2021-01-01",
+        "",
+        "120000",
+        "1985-05-05",
+        "5 Main St",
+    ],
+    [
+        "6",
+        "Fa",
+        "Rep",
+        "fa@acme.example",
+        "active",
+        "D3",
+        "Sales",
+        "D1",
+        "J5",
+        "Sales Rep",
+        "5",
+        "2022-01-01",
+        "",
+        "60000",
+        "1995-06-06",
+        "6 Main St",
+    ],
 ]
 
 
@@ -40,8 +151,9 @@ def write_export(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def rows_with(changes: dict[str, dict[str, str]], extra: list[list[str]] = (),
-              drop: tuple[str, ...] = ()) -> list[list[str]]:
+def rows_with(
+    changes: dict[str, dict[str, str]], extra: list[list[str]] = (), drop: tuple[str, ...] = ()
+) -> list[list[str]]:
     """BASE_ROWS with some cells changed ({employee_id: {column: value}}), rows added or dropped."""
     out = []
     for row in BASE_ROWS:
@@ -82,6 +194,10 @@ def set_policy(root: Path, **modes: str) -> None:
     path = root / "policies/sync.yaml"
     text = path.read_text()
     for kind, mode in modes.items():
-        text = re.sub(rf"^{kind}:\s*\{{.*\}}", f"{kind}: {{import: {mode}, sync: {mode}, "
-                      f"cleanup: {mode}}}", text, flags=re.M)
+        text = re.sub(
+            rf"^{kind}:\s*\{{.*\}}",
+            f"{kind}: {{import: {mode}, sync: {mode}, cleanup: {mode}}}",
+            text,
+            flags=re.M,
+        )
     path.write_text(text)

@@ -14,8 +14,9 @@ from reconciler.targets import PlatformState, UnmanagedMember
 
 
 def m(id, manager=None, team=None, active=True, email=None):
-    return Member(id, email or f"p{id}@acme.example", f"F{id}", f"L{id}", active, team, None,
-                  manager)
+    return Member(
+        id, email or f"p{id}@acme.example", f"F{id}", f"L{id}", active, team, None, manager
+    )
 
 
 def steps(plan):
@@ -28,32 +29,45 @@ def test_creates_come_in_dependency_order_and_deletes_in_reverse():
         jobs={"dev": Job("dev", "Dev")},
         members={"3": m("3", "2"), "2": m("2", "1"), "1": m("1")},
     )
-    platform = PlatformState(teams={"old": Team("old", "Old")}, jobs={"gone": Job("gone", "G")},
-                             members={"9": m("9")})
+    platform = PlatformState(
+        teams={"old": Team("old", "Old")}, jobs={"gone": Job("gone", "G")}, members={"9": m("9")}
+    )
     assert steps(compute_plan(desired, platform)) == [
-        ("create", "teams", "root"), ("create", "teams", "child"), ("create", "jobs", "dev"),
-        ("create", "members", "1"), ("create", "members", "2"), ("create", "members", "3"),
-        ("delete", "members", "9"), ("delete", "jobs", "gone"), ("delete", "teams", "old")]
+        ("create", "teams", "root"),
+        ("create", "teams", "child"),
+        ("create", "jobs", "dev"),
+        ("create", "members", "1"),
+        ("create", "members", "2"),
+        ("create", "members", "3"),
+        ("delete", "members", "9"),
+        ("delete", "jobs", "gone"),
+        ("delete", "teams", "old"),
+    ]
 
 
 def test_updates_list_each_field_and_activation_has_its_own_change():
-    desired = DesiredState(members={"1": m("1", team="a"), "2": m("2", active=False),
-                                    "3": m("3")})
-    platform = PlatformState(members={"1": m("1", team="b"), "2": m("2"),
-                                      "3": m("3", active=False)})
+    desired = DesiredState(members={"1": m("1", team="a"), "2": m("2", active=False), "3": m("3")})
+    platform = PlatformState(
+        members={"1": m("1", team="b"), "2": m("2"), "3": m("3", active=False)}
+    )
     plan = compute_plan(desired, platform)
-    assert steps(plan) == [("update", "members", "1"), ("deactivate", "members", "2"),
-                           ("reactivate", "members", "3")]
+    assert steps(plan) == [
+        ("update", "members", "1"),
+        ("deactivate", "members", "2"),
+        ("reactivate", "members", "3"),
+    ]
     assert plan.changes[0].changed_fields() == [("team", "b", "a")]
-    assert plan.summary == {"create": 0, "update": 1, "deactivate": 1, "reactivate": 1,
-                            "delete": 0}
+    assert plan.summary == {"create": 0, "update": 1, "deactivate": 1, "reactivate": 1, "delete": 0}
 
 
 def test_hand_made_accounts_are_left_alone_and_block_a_create_with_their_email():
     desired = DesiredState(members={"1": m("1", email="ann@acme.example")})
-    platform = PlatformState(unmanaged=(
-        UnmanagedMember("41", "ANN@acme.example", "Ann", "X"),
-        UnmanagedMember("42", "other@acme.example", "O", "X")))
+    platform = PlatformState(
+        unmanaged=(
+            UnmanagedMember("41", "ANN@acme.example", "Ann", "X"),
+            UnmanagedMember("42", "other@acme.example", "O", "X"),
+        )
+    )
     plan = compute_plan(desired, platform)
     assert plan.changes == ()
     assert plan.conflicts[0].message().endswith("`hrsync link --email ann@acme.example`")
@@ -74,8 +88,9 @@ def test_no_changes_when_platform_matches():
 
 
 def test_plan_json_follows_its_schema_and_round_trips():
-    desired = DesiredState(teams={"t": Team("t", "T", None, ("1",))}, members={"1": m("1", None,
-                                                                                        "t")})
+    desired = DesiredState(
+        teams={"t": Team("t", "T", None, ("1",))}, members={"1": m("1", None, "t")}
+    )
     plan = compute_plan(desired, PlatformState(members={"2": m("2")}))
     data = json.loads(json.dumps(plan.data))
     assert not list(validator("plan").iter_errors(data))

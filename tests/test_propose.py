@@ -15,14 +15,26 @@ TODAY = date(2026, 11, 25)
 
 
 def emp(id, manager=None, team="eng", job="dev", **kw) -> Employee:
-    return Employee(id, kw.pop("email", f"p{id}@acme.example"), f"F{id}", f"L{id}",
-                    team=team, job=job, manager=manager, **kw)
+    return Employee(
+        id,
+        kw.pop("email", f"p{id}@acme.example"),
+        f"F{id}",
+        f"L{id}",
+        team=team,
+        job=job,
+        manager=manager,
+        **kw,
+    )
 
 
-def snap(*employees, teams=(Team("eng", "Engineering"),), jobs=(Job("dev", "Developer"),),
-         complete=True) -> Snapshot:
-    return Snapshot("test", "2026-11-25T00:00:00+00:00", tuple(employees), tuple(teams),
-                    tuple(jobs), complete)
+ENG = (Team("eng", "Engineering"),)
+DEV = (Job("dev", "Developer"),)
+
+
+def snap(*employees, teams=ENG, jobs=DEV, complete=True) -> Snapshot:
+    return Snapshot(
+        "test", "2026-11-25T00:00:00+00:00", tuple(employees), tuple(teams), tuple(jobs), complete
+    )
 
 
 def as_member(e: Employee, active=True) -> Member:
@@ -31,8 +43,9 @@ def as_member(e: Employee, active=True) -> Member:
 
 def state_of(snapshot: Snapshot) -> DesiredState:
     """The tree after everything in `snapshot` was accepted."""
-    return accept(propose(snapshot, DesiredState(), Policy.default(), TODAY), Policy.default(),
-                  lambda c: True)[0]
+    return accept(
+        propose(snapshot, DesiredState(), Policy.default(), TODAY), Policy.default(), lambda c: True
+    )[0]
 
 
 def policy(**changes) -> Policy:
@@ -47,17 +60,22 @@ def test_first_snapshot_imports_everything_and_derives_coaches():
     s = snap(emp("1"), emp("2", manager="1"), emp("3", manager="2"))
     proposal = propose(s, DesiredState(), Policy.default(), TODAY)
     assert kinds_actions(proposal) == [
-        ("jobs", "import", "dev", ""), ("members", "import", "1", ""),
-        ("members", "import", "2", ""), ("members", "import", "3", ""),
-        ("teams", "import", "eng", "")]
+        ("jobs", "import", "dev", ""),
+        ("members", "import", "1", ""),
+        ("members", "import", "2", ""),
+        ("members", "import", "3", ""),
+        ("teams", "import", "eng", ""),
+    ]
     assert {c.mode for c in proposal.changes} == {"manual"}
     assert proposal.proposed.teams["eng"].coaches == ("1", "2")
 
 
 def test_modes_come_from_the_policy_and_off_is_not_proposed():
-    modes = {"members": {"import": "automatic", "sync": "manual", "cleanup": "off"},
-             "teams": {"import": "off", "sync": "manual", "cleanup": "manual"},
-             "jobs": {"import": "manual", "sync": "manual", "cleanup": "manual"}}
+    modes = {
+        "members": {"import": "automatic", "sync": "manual", "cleanup": "off"},
+        "teams": {"import": "off", "sync": "manual", "cleanup": "manual"},
+        "jobs": {"import": "manual", "sync": "manual", "cleanup": "manual"},
+    }
     s = snap(emp("1"), emp("2"))
     current = state_of(snap(emp("2"), emp("3")))
     proposal = propose(s, current, policy(modes=modes), TODAY)
@@ -66,8 +84,9 @@ def test_modes_come_from_the_policy_and_off_is_not_proposed():
 
 def test_leaver_is_a_deactivation_and_a_rehire_under_the_same_id_a_reactivation():
     current = state_of(snap(emp("1"), emp("2", manager="1")))
-    left = propose(snap(emp("1", active=False), emp("2", manager="1")), current,
-                   Policy.default(), TODAY)
+    left = propose(
+        snap(emp("1", active=False), emp("2", manager="1")), current, Policy.default(), TODAY
+    )
     assert kinds_actions(left) == [("members", "sync", "1", "deactivation")]
     after, _ = accept(left, Policy.default(), lambda c: True)
     # A deactivated manager stays a valid reference for their reports.
@@ -78,25 +97,51 @@ def test_leaver_is_a_deactivation_and_a_rehire_under_the_same_id_a_reactivation(
 
 def test_an_end_date_in_the_past_means_inactive():
     current = state_of(snap(emp("1")))
-    proposal = propose(snap(emp("1", end_date=date(2026, 11, 24))), current, Policy.default(),
-                       TODAY)
+    proposal = propose(
+        snap(emp("1", end_date=date(2026, 11, 24))), current, Policy.default(), TODAY
+    )
     assert kinds_actions(proposal) == [("members", "sync", "1", "deactivation")]
     still = propose(snap(emp("1", end_date=TODAY)), current, Policy.default(), TODAY)
     assert still.changes == ()
 
 
 def test_rehire_under_a_new_id_is_one_account_proposed_for_review():
-    current = accept(propose(snap(emp("1"), emp("2", email="ann@acme.example")), DesiredState(),
-                             Policy.default(), TODAY), Policy.default(), lambda c: True)[0]
-    gone = propose(snap(emp("1"), emp("2", email="ann@acme.example", active=False)), current,
-                   Policy.default(), TODAY)
+    current = accept(
+        propose(
+            snap(emp("1"), emp("2", email="ann@acme.example")),
+            DesiredState(),
+            Policy.default(),
+            TODAY,
+        ),
+        Policy.default(),
+        lambda c: True,
+    )[0]
+    gone = propose(
+        snap(emp("1"), emp("2", email="ann@acme.example", active=False)),
+        current,
+        Policy.default(),
+        TODAY,
+    )
     current = accept(gone, Policy.default(), lambda c: True)[0]
-    automatic = policy(modes={k: dict.fromkeys(("import", "sync", "cleanup"), "automatic")
-                              for k in ("members", "teams", "jobs")})
-    back = propose(snap(emp("1"), emp("2", email="ann@acme.example", active=False),
-                        emp("9", email="ann@acme.example")), current, automatic, TODAY)
-    assert kinds_actions(back) == [("members", "import", "9",
-                                    "likely rehire of member 2 (same e-mail)")]
+    automatic = policy(
+        modes={
+            k: dict.fromkeys(("import", "sync", "cleanup"), "automatic")
+            for k in ("members", "teams", "jobs")
+        }
+    )
+    back = propose(
+        snap(
+            emp("1"),
+            emp("2", email="ann@acme.example", active=False),
+            emp("9", email="ann@acme.example"),
+        ),
+        current,
+        automatic,
+        TODAY,
+    )
+    assert kinds_actions(back) == [
+        ("members", "import", "9", "likely rehire of member 2 (same e-mail)")
+    ]
     assert back.changes[0].mode == "manual"  # never automatic, whatever the policy says
     after, _ = accept(back, automatic, lambda c: True)
     assert sorted(after.members) == ["1", "9"]
@@ -105,10 +150,13 @@ def test_rehire_under_a_new_id_is_one_account_proposed_for_review():
 
 def test_future_hire_waits_for_the_start_date_and_lead_days():
     s = snap(emp("1"), emp("2", start_date=date(2026, 12, 1)))
-    assert [c.id for c in propose(s, DesiredState(), Policy.default(), TODAY).select(
-        "members")] == ["1"]
-    assert "member 2 starts on 2026-12-01" in propose(s, DesiredState(), Policy.default(),
-                                                      TODAY).waiting[0]
+    assert [
+        c.id for c in propose(s, DesiredState(), Policy.default(), TODAY).select("members")
+    ] == ["1"]
+    assert (
+        "member 2 starts on 2026-12-01"
+        in propose(s, DesiredState(), Policy.default(), TODAY).waiting[0]
+    )
     early = propose(s, DesiredState(), policy(start_lead_days=6), TODAY)
     assert [c.id for c in early.select("members")] == ["1", "2"]
     # Connectors report a hire not started yet as inactive: the start date decides.
@@ -119,8 +167,11 @@ def test_future_hire_waits_for_the_start_date_and_lead_days():
 
 
 def test_email_domain_filter_and_references_outside_become_null_with_warning():
-    s = snap(emp("1", email="boss@other.example"), emp("2", manager="1"),
-             emp("3", manager="2", team="gone", job="nojob"))
+    s = snap(
+        emp("1", email="boss@other.example"),
+        emp("2", manager="1"),
+        emp("3", manager="2", team="gone", job="nojob"),
+    )
     proposal = propose(s, DesiredState(), policy(email_domains=("acme.example",)), TODAY)
     assert [c.id for c in proposal.select("members")] == ["2", "3"]
     members = proposal.proposed.members
@@ -138,13 +189,16 @@ def test_manager_cycle_in_the_hris_is_broken_with_a_warning():
 
 
 def test_team_rename_is_a_sync_and_a_team_cleanup_keeps_its_members():
-    current = state_of(snap(emp("1"), emp("2", team="ops"),
-                            teams=(Team("eng", "Engineering"), Team("ops", "Ops"))))
+    current = state_of(
+        snap(emp("1"), emp("2", team="ops"), teams=(Team("eng", "Engineering"), Team("ops", "Ops")))
+    )
     s = snap(emp("1"), emp("2", team="ops"), teams=(Team("eng", "Platform Engineering"),))
     proposal = propose(s, current, Policy.default(), TODAY)
-    assert kinds_actions(proposal) == [("members", "sync", "2", ""),
-                                       ("teams", "cleanup", "ops", ""),
-                                       ("teams", "sync", "eng", "rename")]
+    assert kinds_actions(proposal) == [
+        ("members", "sync", "2", ""),
+        ("teams", "cleanup", "ops", ""),
+        ("teams", "sync", "eng", "rename"),
+    ]
     # Accept only the team cleanup: the member stays, without a dangling team.
     after, warnings = accept(proposal, Policy.default(), lambda c: c.kind == "teams")
     assert after.members["2"].team is None and "ops" not in after.teams
@@ -166,8 +220,12 @@ def test_mass_removal_is_never_automatic_floor(leavers, mass):
     people = [emp(str(i)) for i in range(1, 21)]
     current = state_of(snap(*people))
     gone = [replace(p, active=False) if int(p.id) <= leavers else p for p in people]
-    auto = policy(modes={k: dict.fromkeys(("import", "sync", "cleanup"), "automatic")
-                         for k in ("members", "teams", "jobs")})
+    auto = policy(
+        modes={
+            k: dict.fromkeys(("import", "sync", "cleanup"), "automatic")
+            for k in ("members", "teams", "jobs")
+        }
+    )
     proposal = propose(snap(*gone), current, auto, TODAY)
     assert proposal.mass_removal is mass
     assert {c.mode for c in proposal.changes} == {"manual" if mass else "automatic"}
@@ -186,8 +244,10 @@ def test_mass_removal_share_at_n_and_n_plus_one(removed, mass):
 
 def test_empty_or_incomplete_snapshot_proposes_nothing():
     current = state_of(snap(emp("1")))
-    for s, reason in ((snap(), "the HRIS returned no employees"),
-                      (snap(emp("2"), complete=False), "the HRIS fetch was incomplete")):
+    for s, reason in (
+        (snap(), "the HRIS returned no employees"),
+        (snap(emp("2"), complete=False), "the HRIS fetch was incomplete"),
+    ):
         proposal = propose(s, current, Policy.default(), TODAY)
         assert proposal.changes == () and proposal.nothing_reason == reason
         assert proposal.summary_line() == f"Nothing proposed: {reason}."

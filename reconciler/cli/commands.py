@@ -48,4 +48,6 @@ def demo(directory: Path | None) -> None:
     run_demo(directory, click.echo)
 
 
-ALL = [init, demo]
+from reconciler.cli.reviews import reviews  # noqa: E402
+
+ALL = [init, demo, reviews]

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from reconciler.config import find_root
-from reconciler.errors import HrsyncError
 from reconciler.reviews.listing import render_export
 from reconciler.reviews.runner import render_review, run_export
 
@@ -17,15 +16,9 @@ EXIT_PENDING = 2  # a dry run found reviews to upload
 
 
 def _root(ctx: click.Context) -> Path:
-    """The repository root the main group found, or the nearest one above the working folder."""
-    if isinstance(ctx.obj, dict) and ctx.obj.get("root"):
-        return Path(ctx.obj["root"])
-    return find_root(Path.cwd())
-
-
-def _fail(exc: HrsyncError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(EXIT_ERROR)
+    """The repository root: `hrsync -C DIR`, or the nearest one above the working folder."""
+    given = ctx.find_root().obj
+    return find_root(given if isinstance(given, Path) else Path.cwd())
 
 
 @click.group("reviews")
@@ -41,10 +34,7 @@ def export(ctx: click.Context, dry_run: bool) -> None:
     reviews/ledger.yaml. Exit code 2 after a dry run that found reviews to upload."""
     stderr_is_tty = sys.stderr.isatty()
     progress = (lambda line: click.echo(line, err=True)) if stderr_is_tty else None
-    try:
-        result = run_export(_root(ctx), dry_run=dry_run, progress=progress)
-    except HrsyncError as exc:
-        _fail(exc)
+    result = run_export(_root(ctx), dry_run=dry_run, progress=progress)
     click.echo(render_export(result), nl=False)
     if result.failed:
         sys.exit(EXIT_ERROR)
@@ -64,9 +54,6 @@ def export(ctx: click.Context, dry_run: bool) -> None:
 @click.pass_context
 def render(ctx: click.Context, review_id: str, output: Path) -> None:
     """Write one review's PDF (drafts too, as a preview) without uploading it."""
-    try:
-        content = render_review(_root(ctx), review_id)
-    except HrsyncError as exc:
-        _fail(exc)
+    content = render_review(_root(ctx), review_id)
     output.write_bytes(content)
     click.echo(f"wrote {output} ({len(content) // 1024} KiB)")

@@ -19,6 +19,8 @@ from pathlib import Path
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, HrsyncError
 from reconciler.model import DesiredState
+from reconciler.operations import today as operations_today
+from reconciler.policies import load_policy
 from reconciler.reviews.export import ExportResult, export_reviews
 from reconciler.reviews.model import Review, ReviewSubject
 from reconciler.reviews.pdf import render_review_pdf
@@ -34,6 +36,8 @@ def run_export(
 ) -> ExportResult:
     """Export the repository's finished reviews (see `reconciler.reviews.export`)."""
     config = load_config(root)
+    if load_policy(root).reviews == "off":
+        raise ConfigError("reviews are `off` in policies/sync.yaml: nothing is exported")
     subjects = subjects_from_state(read_state(root))
     ledger = config.reviews.get("ledger", DEFAULT_LEDGER)
     # A dry run reads only the repository and the platform: no HRIS credentials needed.
@@ -45,7 +49,7 @@ def run_export(
         root / ledger,
         company=config.company,
         dry_run=dry_run,
-        today=today or date.today(),
+        today=today or operations_today(),
         progress=progress,
         ledger_label=ledger,
     )
@@ -64,7 +68,7 @@ def render_review(root: Path, review_id: str, *, today: date | None = None) -> b
             "only reviews of managed members are rendered"
         )
     return render_review_pdf(
-        review, subject, company=config.company, generated_on=today or date.today()
+        review, subject, company=config.company, generated_on=today or operations_today()
     )
 
 

@@ -50,10 +50,32 @@ def test_propose_write_then_plan_apply_show(approved, snapshot):
 
 def test_second_snapshot_changes_are_proposed_planned_and_applied(approved, snapshot):
     run(approved, "apply", "--auto-approve")
-    set_export(approved, rows_with(
-        {"4": {"status": "inactive"}, "6": {"department": "Sales & Partnerships"}},
-        extra=[["7", "Gi", "New", "gi@acme.example", "active", "D2", "Engineering", "D1", "J3",
-                "Engineer", "2", "2026-11-01", "", "1", "2", "3"]]))
+    set_export(
+        approved,
+        rows_with(
+            {"4": {"status": "inactive"}, "6": {"department": "Sales & Partnerships"}},
+            extra=[
+                [
+                    "7",
+                    "Gi",
+                    "New",
+                    "gi@acme.example",
+                    "active",
+                    "D2",
+                    "Engineering",
+                    "D1",
+                    "J3",
+                    "Engineer",
+                    "2",
+                    "2026-11-01",
+                    "",
+                    "1",
+                    "2",
+                    "3",
+                ]
+            ],
+        ),
+    )
     assert run(approved, "propose", "--write", "all") == snapshot(name="proposal")
     assert run(approved, "plan") == snapshot(name="plan")
     run(approved, "apply", "--auto-approve")
@@ -105,7 +127,8 @@ def test_link_adopts_a_hand_made_account(approved):
     out = run(approved, "plan")
     assert "member 3 (cy@acme.example) is not created" in out
     assert run(approved, "link", "--email", "cy@acme.example") == (
-        "linked cy@acme.example → member 3\n")
+        "linked cy@acme.example → member 3\n"
+    )
     assert "~ update     member 3 (cy@acme.example)" in run(approved, "plan")
     assert "no hand-made account" in run(approved, "link", "--email", "zz@acme.example", code=1)
     run(approved, "link", code=2)
@@ -123,8 +146,9 @@ def test_outside_a_repository_the_error_says_how_to_start(tmp_path):
     assert "no hrsync.yaml" in out and "hrsync init DIR" in out
 
 
-@pytest.mark.parametrize("command", ["init", "fetch", "propose", "validate", "plan", "apply",
-                                     "show", "link", "demo"])
+@pytest.mark.parametrize(
+    "command", ["init", "fetch", "propose", "validate", "plan", "apply", "show", "link", "demo"]
+)
 def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0 and len(result.output.splitlines()) > 4
@@ -133,11 +157,11 @@ def test_every_command_has_help(command):
 def test_the_installed_script_runs(approved):
     exe = shutil.which("hrsync")
     assert exe, "hrsync is not installed (pip install -e .)"
-    done = subprocess.run([exe, "-C", str(approved), "plan", "--detailed-exitcode"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [exe, "-C", str(approved), "plan", "--detailed-exitcode"], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "Plan: 14 to create" in done.stdout
-    done = subprocess.run([exe, "-C", str(approved.parent), "plan"], capture_output=True,
-                          text=True)
+    done = subprocess.run([exe, "-C", str(approved.parent), "plan"], capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.startswith("Error: ")
     assert "Traceback" not in done.stderr
 

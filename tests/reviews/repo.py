@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from reconciler.model import Job, Member, Team
+from reconciler.policies import policy_text
 from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version
 from reconciler.reviews.store import upsert_review
 from reconciler.state.entities import render_entity
@@ -32,6 +33,8 @@ def make_repo(root: Path, *, source_path: str = "hris/employees.csv") -> Path:
     (root / "hrsync.yaml").write_text(
         f"company: Acme GmbH\nsource:\n  type: file\n  path: {source_path}\n", encoding="utf-8"
     )
+    (root / "policies").mkdir()
+    (root / "policies/sync.yaml").write_text(policy_text("manual"), encoding="utf-8")
     entities = {
         "teams": (Team("payments", "Payments"),),
         "jobs": (Job("senior-eng", "Senior Engineer"),),

@@ -1,13 +1,13 @@
 import io
 import os
+import shutil
 import subprocess
-import sys
 
 import pypdf
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli.reviews import reviews
+from reconciler.cli.main import cli
 from reconciler.reviews.naming import review_filename
 from tests.reviews.repo import add_history, make_repo
 
@@ -18,7 +18,7 @@ def repo(tmp_path):
 
 
 def _run(root, *args):
-    return CliRunner().invoke(reviews, list(args), obj={"root": str(root)})
+    return CliRunner().invoke(cli, ["-C", str(root), "reviews", *args])
 
 
 def test_dry_run_lists_what_would_be_filed(repo, snapshot):
@@ -61,7 +61,7 @@ def test_render_writes_a_pdf_of_one_review(repo, tmp_path):
 def test_render_errors_are_one_line_and_exit_one(repo, tmp_path):
     missing = _run(repo, "render", "rv-nope", "-o", str(tmp_path / "x.pdf"))
     assert missing.exit_code == 1
-    assert "error: no review 'rv-nope' in .hrsync/platform.db" in missing.output
+    assert "Error: no review 'rv-nope' in .hrsync/platform.db" in missing.output
     unmanaged = _run(repo, "render", "rv-9001-q4", "-o", str(tmp_path / "x.pdf"))
     assert unmanaged.exit_code == 1
     assert "member 9001, who is not in state/members" in unmanaged.output
@@ -77,7 +77,7 @@ def test_bad_review_in_the_platform_stops_the_export_naming_it(repo):
     db.close()
     result = _run(repo, "export", "--dry-run")
     assert result.exit_code == 1
-    assert "error: Invalid review" in result.output
+    assert "Error: Invalid review" in result.output
     assert ".hrsync/platform.db, reviews row 'rv-1002-q4'" in result.output
 
 
@@ -104,11 +104,10 @@ def test_export_files_into_the_file_source_end_to_end(repo):
     assert second.exit_code == 0 and "4 up to date." in second.output
 
 
-def test_group_runs_through_python_with_the_repository_as_working_folder(repo):
+def test_installed_script_runs_with_the_repository_as_working_folder(repo):
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    code = "from reconciler.cli.reviews import reviews; reviews()"
     done = subprocess.run(
-        [sys.executable, "-c", code, "export", "--dry-run"],
+        [shutil.which("hrsync"), "reviews", "export", "--dry-run"],
         cwd=repo,
         env=env,
         capture_output=True,

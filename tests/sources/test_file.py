@@ -22,8 +22,13 @@ def test_csv_export_becomes_employees_teams_and_jobs(tmp_path):
     bo = snapshot.employees[1]
     assert (bo.email, bo.team, bo.job, bo.manager) == ("bo@acme.example", "D2", "J2", "1")
     assert {t.id: t.parent for t in snapshot.teams} == {"D1": None, "D2": "D1", "D3": "D1"}
-    assert [j.name for j in snapshot.jobs] == ["CEO", "CTO", "Engineer", "Head of Sales",
-                                                "Sales Rep"]
+    assert [j.name for j in snapshot.jobs] == [
+        "CEO",
+        "CTO",
+        "Engineer",
+        "Head of Sales",
+        "Sales Rep",
+    ]
 
 
 def test_salary_birth_date_and_address_never_reach_the_snapshot(tmp_path):
@@ -34,10 +39,21 @@ def test_salary_birth_date_and_address_never_reach_the_snapshot(tmp_path):
 
 
 def test_ids_are_slugs_of_names_when_the_export_has_none(tmp_path):
-    (tmp_path / "export.json").write_text(json.dumps([
-        {"employee_id": 7, "first_name": "Zoë", "last_name": "Ø", "email": "z@acme.example",
-         "status": "active", "department": "Research & Development", "job_title": "Lead — R&D"},
-    ]))
+    (tmp_path / "export.json").write_text(
+        json.dumps(
+            [
+                {
+                    "employee_id": 7,
+                    "first_name": "Zoë",
+                    "last_name": "Ø",
+                    "email": "z@acme.example",
+                    "status": "active",
+                    "department": "Research & Development",
+                    "job_title": "Lead — R&D",
+                },
+            ]
+        )
+    )
     snapshot = fetch(tmp_path, "export.json")
     assert snapshot.employees[0].id == "7"
     assert snapshot.teams[0].id == "research-development"

@@ -10,17 +10,35 @@ from reconciler.state.entities import looks_valid
 from reconciler.state.schemas import validator
 
 GOOD = {
-    "members": {"id": "1004", "email": "a@acme.example", "first_name": "A", "last_name": "B",
-                "active": True, "team": "eng", "job": None, "manager": "1001"},
+    "members": {
+        "id": "1004",
+        "email": "a@acme.example",
+        "first_name": "A",
+        "last_name": "B",
+        "active": True,
+        "team": "eng",
+        "job": None,
+        "manager": "1001",
+    },
     "teams": {"id": "eng", "name": "Engineering", "parent": None, "coaches": ["1", "2"]},
     "jobs": {"id": "dev", "name": "Developer"},
 }
 MUTATIONS = [
-    ("members", "email", "anna@"), ("members", "email", 5), ("members", "active", "yes"),
-    ("members", "team", 12), ("members", "manager", ""), ("members", "id", "a b"),
-    ("members", "first_name", None), ("members", "id", "x" * 129), ("teams", "name", ""),
-    ("teams", "coaches", ["1", "1"]), ("teams", "coaches", "1"), ("teams", "parent", "-x"),
-    ("jobs", "name", 3), ("jobs", "id", None), ("members", "last_name", "x" * 201),
+    ("members", "email", "anna@"),
+    ("members", "email", 5),
+    ("members", "active", "yes"),
+    ("members", "team", 12),
+    ("members", "manager", ""),
+    ("members", "id", "a b"),
+    ("members", "first_name", None),
+    ("members", "id", "x" * 129),
+    ("teams", "name", ""),
+    ("teams", "coaches", ["1", "1"]),
+    ("teams", "coaches", "1"),
+    ("teams", "parent", "-x"),
+    ("jobs", "name", 3),
+    ("jobs", "id", None),
+    ("members", "last_name", "x" * 201),
 ]
 
 

@@ -28,8 +28,12 @@ def write(root, kind, name, text):
 
 
 def member(root, id, email=None, team="null", manager="null"):
-    write(root, "members", id, MEMBER.format(id=id, email=email or f"m{id}@acme.example",
-                                             team=team, manager=manager))
+    write(
+        root,
+        "members",
+        id,
+        MEMBER.format(id=id, email=email or f"m{id}@acme.example", team=team, manager=manager),
+    )
 
 
 def problems(root) -> str:
@@ -48,9 +52,19 @@ def test_a_written_tree_reads_back_identically(tmp_path):
         write_entities(tmp_path, kind, desired.of(kind).values())
     assert read_state(tmp_path) == desired
     text = (tmp_path / "state/members/1.yaml").read_text()
-    assert text.splitlines()[0] == "# yaml-language-server: $schema=../../schemas/member.schema.json"
+    assert (
+        text.splitlines()[0] == "# yaml-language-server: $schema=../../schemas/member.schema.json"
+    )
     assert [line.split(":")[0] for line in text.splitlines()[1:]] == [
-        "id", "email", "first_name", "last_name", "active", "team", "job", "manager"]
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "active",
+        "team",
+        "job",
+        "manager",
+    ]
     # Writing the same state again touches nothing.
     assert write_entities(tmp_path, "members", desired.members.values()) == []
 
@@ -63,7 +77,11 @@ def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
 
 
 def test_schema_problems_are_all_listed_with_their_lines(tmp_path):
-    write(tmp_path, "members", "1004", """\
+    write(
+        tmp_path,
+        "members",
+        "1004",
+        """\
 id: '1004'
 email: 'anna@'
 first_name: Anna
@@ -73,7 +91,8 @@ team: null
 job: null
 manager: null
 shoe_size: 42
-""")
+""",
+    )
     message = problems(tmp_path)
     assert message.splitlines()[0] == 'Invalid member "1004", state/members/1004.yaml, line 2'
     assert "  - email: 'anna@' is not an e-mail address" in message

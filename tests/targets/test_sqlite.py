@@ -18,12 +18,16 @@ from reconciler.targets.sqlite import SqlitePlatform
 
 
 def org(n: int = 30) -> DesiredState:
-    teams = {"root": Team("root", "Root"), "a": Team("a", "A", "root", ("1",)),
-             "b": Team("b", "B", "root", ("1",))}
+    teams = {
+        "root": Team("root", "Root"),
+        "a": Team("a", "A", "root", ("1",)),
+        "b": Team("b", "B", "root", ("1",)),
+    }
     members = {"1": Member("1", "p1@acme.example", "F", "L", True, "root", "dev", None)}
     for i in range(2, n + 1):
-        members[str(i)] = Member(str(i), f"p{i}@acme.example", "F", "L", True,
-                                 "a" if i % 2 else "b", "dev", "1")
+        members[str(i)] = Member(
+            str(i), f"p{i}@acme.example", "F", "L", True, "a" if i % 2 else "b", "dev", "1"
+        )
     return DesiredState(teams=teams, jobs={"dev": Job("dev", "Developer")}, members=members)
 
 
@@ -44,8 +48,11 @@ def test_apply_makes_the_platform_match_and_a_second_plan_is_empty(platform):
     desired = org()
     converge(platform, desired)
     state = platform.read()
-    assert (state.teams, state.jobs, state.members) == (desired.teams, desired.jobs,
-                                                        desired.members)
+    assert (state.teams, state.jobs, state.members) == (
+        desired.teams,
+        desired.jobs,
+        desired.members,
+    )
     assert compute_plan(desired, platform.read()).changes == ()
 
 
@@ -91,8 +98,10 @@ def test_hand_made_members_are_untouched_until_adopted(platform):
     platform.add_member_by_hand("visitor@else.example", "Vi", "Sitor")
     plan = converge(platform, desired)
     assert [c.member_id for c in plan.conflicts] == ["3"]
-    assert sorted(u.email for u in platform.read().unmanaged) == ["p3@acme.example",
-                                                                   "visitor@else.example"]
+    assert sorted(u.email for u in platform.read().unmanaged) == [
+        "p3@acme.example",
+        "visitor@else.example",
+    ]
     platform.adopt(pk, "3")
     converge(platform, desired)
     state = platform.read()
@@ -104,10 +113,19 @@ def test_cleanup_of_a_team_keeps_its_members(platform):
     desired = org(4)
     converge(platform, desired)
     smaller = DesiredState(
-        teams={k: v for k, v in desired.teams.items() if k != "b"}, jobs=desired.jobs,
-        members={k: (v if v.team != "b" else Member(v.id, v.email, v.first_name, v.last_name,
-                                                       v.active, None, v.job, v.manager))
-                 for k, v in desired.members.items()})
+        teams={k: v for k, v in desired.teams.items() if k != "b"},
+        jobs=desired.jobs,
+        members={
+            k: (
+                v
+                if v.team != "b"
+                else Member(
+                    v.id, v.email, v.first_name, v.last_name, v.active, None, v.job, v.manager
+                )
+            )
+            for k, v in desired.members.items()
+        },
+    )
     converge(platform, smaller)
     assert len(platform.read().members) == 4 and "b" not in platform.read().teams
 
@@ -130,8 +148,11 @@ def test_the_last_admin_is_never_deactivated(platform):
     desired = org(3)
     converge(platform, desired)
     platform.set_role("2", "admin")
-    leaving = DesiredState(desired.teams, desired.jobs, {
-        **desired.members, "2": Member("2", "p2@acme.example", "F", "L", False, "b", "dev", "1")})
+    leaving = DesiredState(
+        desired.teams,
+        desired.jobs,
+        {**desired.members, "2": Member("2", "p2@acme.example", "F", "L", False, "b", "dev", "1")},
+    )
     with pytest.raises(SafetyError, match="last admin"):
         converge(platform, leaving)
     platform.add_member_by_hand("it@acme.example", "I", "T", role="admin")
