@@ -45,8 +45,9 @@ def _detail(change) -> str:
     if change.after is None:
         return ""
     if change.before is None:
-        return "<br>".join(f"{esc(name)}: {esc(new)}" for name, _, new in change.changed_fields()
-                           if name != "id")
+        return "<br>".join(
+            f"{esc(name)}: {esc(new)}" for name, _, new in change.changed_fields() if name != "id"
+        )
     return _diff_cell(change.changed_fields())
 
 
