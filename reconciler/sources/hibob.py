@@ -12,15 +12,16 @@ import mimetypes
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument, secret
+from reconciler.sources import Progress, UploadedDocument
 from reconciler.sources.http import VendorHttp
+from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ VENDOR = "HiBob"
 DEFAULT_BASE_URL = "https://api.hibob.com"
 SYSTEM_FOLDERS = {"shared": "Shared folder", "confidential": "Confidential folder"}
 MAX_UPLOAD = {"system": 5 * 1024 * 1024, "custom": 1024 * 1024}  # Bob's documented limits
+SECRET_VARIABLES = {
+    "service_user_id_env": "HIBOB_SERVICE_USER_ID",
+    "service_user_token_env": "HIBOB_SERVICE_USER_TOKEN",
+}
 STATUS_FIELDS = ("internal.status", "internal.lifecycleStatus", "internal.terminationDate")
 
 
@@ -56,8 +61,7 @@ class HiBobSettings:
         show_inactive = settings.get("show_inactive", True)
         if not isinstance(show_inactive, bool):
             raise ConfigError("source.show_inactive must be true or false")
-        base_url = values.pop("base_url", DEFAULT_BASE_URL).rstrip("/")
-        base_url = base_url[: -len("/v1")] if base_url.endswith("/v1") else base_url
+        base_url = api_root(values.pop("base_url", DEFAULT_BASE_URL))
         return cls(base_url=base_url, show_inactive=show_inactive, **values)
 
     def fields(self) -> list[str]:
@@ -76,17 +80,12 @@ def open_source(
     today: Callable[[], date] = date.today,
 ) -> HiBobSource:
     config = HiBobSettings.from_settings(settings)
-    user_var = settings.get("service_user_id_env", "HIBOB_SERVICE_USER_ID")
-    token_var = settings.get("service_user_token_env", "HIBOB_SERVICE_USER_TOKEN")
-    user = secret(env, settings, "service_user_id_env", "HIBOB_SERVICE_USER_ID", VENDOR)
-    token = secret(env, settings, "service_user_token_env", "HIBOB_SERVICE_USER_TOKEN", VENDOR)
+    (user, token), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
     http = VendorHttp(
         VENDOR,
         config.base_url,
-        auth_hint=(
-            f"check {user_var} / {token_var} and the service user's permission group "
-            f"(repeated failures can get the caller blocked by Bob's firewall)"
-        ),
+        # Bob's firewall blocks callers that keep failing to authenticate: say so.
+        auth_hint=f"{hint} and the service user's permission group (do not retry in a loop)",
         headers={"Accept": "application/json"},
         auth=(user, token),
         sleep=sleep,
@@ -127,7 +126,7 @@ class HiBobSource:
         jobs = [Job(i, n) for i, n in job_names.items()]
         return Snapshot(
             source=self.name,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            fetched_at=fetched_now(),
             employees=tuple(sorted(employees, key=lambda e: e.id)),
             teams=tuple(teams),
             jobs=tuple(sorted(jobs, key=lambda j: j.id)),
@@ -230,7 +229,9 @@ class HiBobSource:
         cfg = self.config
         status = str(_field(record, "internal.status") or "").lower()
         lifecycle = str(_field(record, "internal.lifecycleStatus") or "").lower()
-        end = _date(_field(record, "internal.terminationDate"), "internal.terminationDate")
+        end = iso_date(
+            _field(record, "internal.terminationDate"), VENDOR, "internal.terminationDate"
+        )
         left = (
             status == "inactive" or lifecycle == "terminated" or (end is not None and end < today)
         )
@@ -243,7 +244,7 @@ class HiBobSource:
             team=team,
             job=job,
             manager=_person_id(_field(record, cfg.manager_field)),
-            start_date=_date(_field(record, cfg.start_date_field), cfg.start_date_field),
+            start_date=iso_date(_field(record, cfg.start_date_field), VENDOR, cfg.start_date_field),
             end_date=end,
         )
 
@@ -302,17 +303,6 @@ def _person_id(value) -> str | None:
     if isinstance(value, dict):
         value = value.get("id")
     return str(value) if value not in (None, "") else None
-
-
-def _date(value, field_name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise SourceError(
-            f"HiBob: {field_name} {str(value)[:40]!r} is not an ISO date (is humanReadable on?)"
-        ) from None
 
 
 def _json_or_empty(response) -> object:

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -22,9 +22,10 @@ import httpx
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument, secret
+from reconciler.sources import Progress, UploadedDocument
 from reconciler.sources.http import VendorHttp
 from reconciler.sources.personio_org_units import read_org_units
+from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ DEFAULT_BASE_URL = "https://api.personio.de"
 MAX_PAGE_SIZE = 100  # enforced by Personio since 31 Jan 2025
 INACTIVE_STATUSES = {"inactive"}
 REFERENCE_ATTRIBUTES = ("department", "team")
+SECRET_VARIABLES = {
+    "client_id_env": "PERSONIO_CLIENT_ID",
+    "client_secret_env": "PERSONIO_CLIENT_SECRET",
+}
 _DYNAMIC = re.compile(r"dynamic_\d+")
 
 
@@ -62,7 +67,7 @@ class PersonioSettings:
                 "source.category_id must be the number of a Personio document category"
             )
         return cls(
-            base_url=_api_root(str(settings.get("base_url", DEFAULT_BASE_URL))),
+            base_url=api_root(str(settings.get("base_url", DEFAULT_BASE_URL))),
             team_attribute=team,
             job_attribute=str(settings.get("job_attribute", cls.job_attribute)),
             email_attribute=str(settings.get("email_attribute", cls.email_attribute)),
@@ -81,14 +86,11 @@ def open_source(
     today: Callable[[], date] = date.today,
 ) -> PersonioSource:
     config = PersonioSettings.from_settings(settings)
-    id_var = settings.get("client_id_env", "PERSONIO_CLIENT_ID")
-    secret_var = settings.get("client_secret_env", "PERSONIO_CLIENT_SECRET")
-    client_id = secret(env, settings, "client_id_env", "PERSONIO_CLIENT_ID", VENDOR)
-    client_secret = secret(env, settings, "client_secret_env", "PERSONIO_CLIENT_SECRET", VENDOR)
+    (client_id, client_secret), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
     http = VendorHttp(
         VENDOR,
         config.base_url,
-        auth_hint=f"check {id_var} / {secret_var} and the credential's permissions",
+        auth_hint=f"{hint} and the credential's permissions",
         headers={"Accept": "application/json"},
         sleep=sleep,
     )
@@ -125,7 +127,7 @@ class PersonioSource:
         jobs = self._jobs(records)
         return Snapshot(
             source=self.name,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            fetched_at=fetched_now(),
             employees=tuple(sorted(employees, key=lambda e: _numeric_first(e.id))),
             teams=tuple(sorted(teams, key=lambda t: _numeric_first(t.id))),
             jobs=tuple(sorted(jobs, key=lambda j: j.id)),
@@ -288,8 +290,8 @@ class PersonioSource:
                     f"Personio: employee {employee_id} has no {required!r} attribute; allow it "
                     f"for the API credential (Settings › API credentials › Readable attributes)"
                 )
-        start = _date(_value(attributes, "hire_date"))
-        end = _date(_value(attributes, "termination_date"))
+        start = iso_date(_value(attributes, "hire_date"), VENDOR, "hire_date")
+        end = iso_date(_value(attributes, "termination_date"), VENDOR, "termination_date")
         status = str(_value(attributes, "status") or "").lower()
         team = _reference(_value(attributes, cfg.team_attribute))
         job = _reference(_value(attributes, cfg.job_attribute))
@@ -316,11 +318,6 @@ class PersonioSource:
 
 
 # -- payload helpers (Personio wraps each attribute as {label, value, type, universal_id}) -----
-
-
-def _api_root(base_url: str) -> str:
-    root = base_url.rstrip("/")
-    return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
 def _json_or_none(response: httpx.Response):
@@ -370,16 +367,6 @@ def _supervisor_id(value) -> str | None:
     attributes = value.get("attributes", {})
     supervisor_id = _value(attributes, "id") if isinstance(attributes, dict) else None
     return str(supervisor_id) if supervisor_id not in (None, "") else None
-
-
-def _date(value) -> date | None:
-    """Personio dates come as '2014-11-09T00:00:00+01:00' (or plain '2014-11-09')."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise SourceError(f"Personio: {str(value)[:40]!r} is not a date") from None
 
 
 def _distinct(records: list[dict], attribute: str) -> dict[str, str]:
