@@ -7,7 +7,6 @@ empty data. Departments nest in the `department` named list; their nesting is th
 
 from __future__ import annotations
 
-import logging
 import mimetypes
 import time
 from collections.abc import Callable, Mapping
@@ -22,8 +21,6 @@ from reconciler.slug import slugify
 from reconciler.sources import Progress, UploadedDocument
 from reconciler.sources.http import VendorHttp
 from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
-
-log = logging.getLogger(__name__)
 
 VENDOR = "HiBob"
 DEFAULT_BASE_URL = "https://api.hibob.com"

@@ -8,7 +8,6 @@ v2 org-unit endpoints instead.
 
 from __future__ import annotations
 
-import logging
 import mimetypes
 import re
 import time
@@ -26,8 +25,6 @@ from reconciler.sources import Progress, UploadedDocument
 from reconciler.sources.http import VendorHttp
 from reconciler.sources.personio_org_units import read_org_units
 from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
-
-log = logging.getLogger(__name__)
 
 VENDOR = "Personio"
 DEFAULT_BASE_URL = "https://api.personio.de"
@@ -142,6 +139,8 @@ class PersonioSource:
                 "source.category_id is not set: name the Personio document category "
                 "(GET /v1/company/document-categories lists them) that reviews are filed under"
             )
+        if not str(employee_id).isdigit():
+            raise SourceError(f"Personio: {employee_id!r} is not a Personio employee id (a number)")
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         response = self._call(
             "POST",

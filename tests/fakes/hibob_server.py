@@ -18,11 +18,12 @@ from datetime import date, timedelta
 
 from tests.fakes.loopback import FakeApi, Reply, Request, json_reply, serve, stop
 
-__all__ = ["FakeHiBob", "hibob_employees", "start_hibob_server", "stop"]
+__all__ = ["ENV", "FakeHiBob", "hibob_employees", "start_hibob_server", "stop"]
 
 UPLOAD_PATH = re.compile(r"/v1/docs/people/([^/]+)/(shared|confidential|folders/[^/]+)/upload")
 SERVICE_USER_ID = "SERVICE-4711"
 SERVICE_USER_TOKEN = "bob-token-9f8e7d6c5b4a"
+ENV = {"HIBOB_SERVICE_USER_ID": SERVICE_USER_ID, "HIBOB_SERVICE_USER_TOKEN": SERVICE_USER_TOKEN}
 SEED_TODAY = date(2025, 3, 1)
 
 DEPARTMENTS = {

@@ -77,8 +77,8 @@ def json_reply(status: int, data, headers: dict[str, str] | None = None) -> Repl
 class Fault:
     """Make matching requests fail: after `after` good ones, the next `times` ones.
 
-    kinds: "rate_limit" (429 + Retry-After), "unavailable" (503), "truncated" (the normal body,
-    cut in half), "edit" (the normal JSON body passed through `edit`).
+    kinds: "rate_limit" (429 + Retry-After), "unavailable" (503), "missing" (404), "truncated"
+    (the normal body, cut in half), "edit" (the normal JSON body passed through `edit`).
     """
 
     method: str
@@ -116,6 +116,8 @@ class FakeApi:
             if fault and fault.kind == "rate_limit":
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return json_reply(429, self.rate_limit_body(), headers)
+            if fault and fault.kind == "missing":
+                return Reply(404, b"<html>Not Found</html>", {"Content-Type": "text/html"})
             if fault and fault.kind == "unavailable":
                 return Reply(
                     503, b"<html>Service Unavailable</html>", {"Content-Type": "text/html"}

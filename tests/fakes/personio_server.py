@@ -18,10 +18,11 @@ from datetime import date, timedelta
 
 from tests.fakes.loopback import FakeApi, Reply, Request, json_reply, serve, stop
 
-__all__ = ["FakePersonio", "personio_employees", "start_personio_server", "stop"]
+__all__ = ["ENV", "FakePersonio", "personio_employees", "start_personio_server", "stop"]
 
 CLIENT_ID = "papi-client-test"
 CLIENT_SECRET = "papi-secret-0123456789"
+ENV = {"PERSONIO_CLIENT_ID": CLIENT_ID, "PERSONIO_CLIENT_SECRET": CLIENT_SECRET}
 SEED_TODAY = date(2025, 3, 1)
 
 # (id, name, parent id): v1 shows departments without parents, v2 org units with them.

@@ -14,6 +14,7 @@ from reconciler.model import Employee, Job, Team
 from reconciler.sources import open_source as open_configured_source
 from reconciler.sources.hibob import open_source
 from tests.fakes.hibob_server import (
+    ENV,
     SEED_TODAY,
     SERVICE_USER_ID,
     SERVICE_USER_TOKEN,
@@ -23,7 +24,6 @@ from tests.fakes.hibob_server import (
     stop,
 )
 
-ENV = {"HIBOB_SERVICE_USER_ID": SERVICE_USER_ID, "HIBOB_SERVICE_USER_TOKEN": SERVICE_USER_TOKEN}
 SEARCH = "/v1/people/search"
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 

@@ -14,7 +14,7 @@ from reconciler.sources import open_source as open_configured_source
 from reconciler.sources.personio import open_source
 from tests.fakes.personio_server import (
     CLIENT_ID,
-    CLIENT_SECRET,
+    ENV,
     SEED_TODAY,
     FakePersonio,
     personio_employees,
@@ -22,7 +22,6 @@ from tests.fakes.personio_server import (
     stop,
 )
 
-ENV = {"PERSONIO_CLIENT_ID": CLIENT_ID, "PERSONIO_CLIENT_SECRET": CLIENT_SECRET}
 EMPLOYEES_PATH = "/v1/company/employees"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -182,6 +181,14 @@ def test_a_page_with_fewer_rows_than_announced_fails_the_whole_fetch(personio):
         connect(base_url).fetch()
 
 
+def test_a_missing_page_fails_the_whole_fetch(personio):
+    api, base_url = personio
+    api.inject("GET", EMPLOYEES_PATH, "missing", after=1)
+
+    with pytest.raises(SourceError, match="returned HTTP 404"):
+        connect(base_url).fetch()
+
+
 def test_success_false_fails_the_fetch(personio):
     api, base_url = personio
     failed = {"success": False, "error": {"code": 500, "message": "Internal error"}}
@@ -291,6 +298,16 @@ def test_uploading_for_an_unknown_employee_names_the_problem(personio):
 
     with pytest.raises(SourceError, match=r"HTTP 404: No query results for model \[Employee\] 999"):
         connect(base_url, category_id=3).upload_document("999", "r.pdf", PDF, title="Review")
+
+
+def test_uploading_for_an_id_that_is_not_personios_is_refused_before_sending(personio):
+    api, base_url = personio
+
+    with pytest.raises(SourceError, match="'anna@acme.example' is not a Personio employee id"):
+        connect(base_url, category_id=3).upload_document(
+            "anna@acme.example", "r.pdf", PDF, title="Review"
+        )
+    assert api.requests_to("/v1/company/documents", "POST") == []
 
 
 def test_uploading_needs_a_category(personio):
