@@ -1,0 +1,382 @@
+"""Personio (API v1): employees page by page, departments and positions from them, documents in.
+
+Personio v1 has no department or position list: both are collected from the employee records.
+Departments keep Personio's numeric id, so a rename keeps the team; positions are free text, so
+their id is a slug of the name. With `org_units: true` the department hierarchy is read from the
+v2 org-unit endpoints instead.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+from reconciler.errors import ConfigError, SourceError
+from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.slug import slugify
+from reconciler.sources import Progress, UploadedDocument
+from reconciler.sources.http import VendorHttp
+from reconciler.sources.personio_org_units import read_org_units
+from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
+
+VENDOR = "Personio"
+DEFAULT_BASE_URL = "https://api.personio.de"
+MAX_PAGE_SIZE = 100  # enforced by Personio since 31 Jan 2025
+INACTIVE_STATUSES = {"inactive"}
+REFERENCE_ATTRIBUTES = ("department", "team")
+SECRET_VARIABLES = {
+    "client_id_env": "PERSONIO_CLIENT_ID",
+    "client_secret_env": "PERSONIO_CLIENT_SECRET",
+}
+_DYNAMIC = re.compile(r"dynamic_\d+")
+
+
+@dataclass(frozen=True)
+class PersonioSettings:
+    base_url: str = DEFAULT_BASE_URL
+    team_attribute: str = "department"
+    job_attribute: str = "position"
+    email_attribute: str = "email"
+    page_size: int = MAX_PAGE_SIZE
+    category_id: int | None = None
+    org_units: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> PersonioSettings:
+        team = str(settings.get("team_attribute", cls.team_attribute))
+        if team not in REFERENCE_ATTRIBUTES and not _DYNAMIC.fullmatch(team):
+            raise ConfigError(
+                f"source.team_attribute {team!r} is not department, team or dynamic_<number>"
+            )
+        page_size = settings.get("page_size", MAX_PAGE_SIZE)
+        if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ConfigError(f"source.page_size must be a whole number from 1 to {MAX_PAGE_SIZE}")
+        category = settings.get("category_id")
+        if category is not None and not (isinstance(category, int) or str(category).isdigit()):
+            raise ConfigError(
+                "source.category_id must be the number of a Personio document category"
+            )
+        return cls(
+            base_url=api_root(str(settings.get("base_url", DEFAULT_BASE_URL))),
+            team_attribute=team,
+            job_attribute=str(settings.get("job_attribute", cls.job_attribute)),
+            email_attribute=str(settings.get("email_attribute", cls.email_attribute)),
+            page_size=page_size,
+            category_id=int(category) if category is not None else None,
+            org_units=bool(settings.get("org_units", False)),
+        )
+
+
+def open_source(
+    settings: dict,
+    base_dir: Path,
+    env: Mapping[str, str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    today: Callable[[], date] = date.today,
+) -> PersonioSource:
+    config = PersonioSettings.from_settings(settings)
+    (client_id, client_secret), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
+    http = VendorHttp(
+        VENDOR,
+        config.base_url,
+        auth_hint=f"{hint} and the credential's permissions",
+        headers={"Accept": "application/json"},
+        sleep=sleep,
+    )
+    return PersonioSource(config, http, client_id, client_secret, today=today)
+
+
+class PersonioSource:
+    name = "personio"
+
+    def __init__(
+        self,
+        config: PersonioSettings,
+        http: VendorHttp,
+        client_id: str,
+        client_secret: str,
+        *,
+        today: Callable[[], date] = date.today,
+    ):
+        self.config = config
+        self.http = http
+        self._credentials = {"client_id": client_id, "client_secret": client_secret}
+        self._today = today
+        self._token: str | None = None
+        # Older Personio tokens are single-use: each response hands over the next one.
+        http.client.event_hooks["response"].append(self._take_rotated_token)
+
+    # -- the Source protocol --------------------------------------------------------------
+
+    def fetch(self, progress: Progress | None = None) -> Snapshot:
+        records = self._employee_records(progress)
+        today = self._today()
+        employees = [self._employee(attributes, today) for attributes in records]
+        teams = self._teams(records)
+        jobs = self._jobs(records)
+        return Snapshot(
+            source=self.name,
+            fetched_at=fetched_now(),
+            employees=tuple(sorted(employees, key=lambda e: _numeric_first(e.id))),
+            teams=tuple(sorted(teams, key=lambda t: _numeric_first(t.id))),
+            jobs=tuple(sorted(jobs, key=lambda j: j.id)),
+        )
+
+    def upload_document(
+        self, employee_id: str, filename: str, content: bytes, *, title: str
+    ) -> UploadedDocument:
+        category = self.config.category_id
+        if category is None:
+            raise ConfigError(
+                "source.category_id is not set: name the Personio document category "
+                "(GET /v1/company/document-categories lists them) that reviews are filed under"
+            )
+        if not str(employee_id).isdigit():
+            raise SourceError(f"Personio: {employee_id!r} is not a Personio employee id (a number)")
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response = self._call(
+            "POST",
+            "/v1/company/documents",
+            data={"title": title[:255], "employee_id": employee_id, "category_id": str(category)},
+            files={"file": (filename, content, mime)},
+        )
+        body = self._envelope(response, "document upload")
+        data = body.get("data")
+        document_id = data.get("id") if isinstance(data, dict) else None
+        if document_id is None:
+            raise SourceError("Personio: the document upload answered without a document id")
+        return UploadedDocument(
+            document_id=str(document_id),
+            location=f"Personio › employee {employee_id} › Documents (category {category})",
+        )
+
+    def find_document(self, employee_id: str, filename: str) -> str | None:
+        # Personio v1 has no endpoint that lists an employee's documents.
+        return None
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def _authenticate(self) -> None:
+        # 4xx are taken here (not in VendorHttp) so the error can name the variables to check.
+        response = self.http.post(
+            "/v1/auth", json=self._credentials, ok=(200, 400, 401, 403, 404, 422)
+        )
+        body = _json_or_none(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        token = data.get("token") if isinstance(data, dict) else None
+        if response.status_code != 200 or not token:
+            raise SourceError(
+                f"Personio: authentication failed (HTTP {response.status_code}); "
+                f"{self.http.auth_hint}"
+            )
+        self._use_token(token)
+
+    def _use_token(self, token: str) -> None:
+        value = token if token.startswith("Bearer ") else f"Bearer {token}"
+        self._token = value
+        self.http.client.headers["Authorization"] = value
+
+    def _take_rotated_token(self, response: httpx.Response) -> None:
+        rotated = response.headers.get("Authorization")
+        path = response.request.url.path
+        if rotated and path.startswith("/v1/") and path != "/v1/auth":
+            self._use_token(rotated)
+
+    def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """A call with a token; one fresh token when Personio refuses the old one (expired)."""
+        if self._token is None:
+            self._authenticate()
+        response = self.http.request(method, url, ok=(200, 201, 401, 403), **kwargs)
+        if response.status_code in (401, 403):
+            self._authenticate()
+            response = self.http.request(method, url, **kwargs)
+        return response
+
+    def _envelope(self, response: httpx.Response, what: str) -> dict:
+        body = self.http.json(response)
+        if not isinstance(body, dict) or body.get("success") is not True:
+            error = body.get("error") if isinstance(body, dict) else None
+            message = error.get("message") if isinstance(error, dict) else None
+            detail = f": {str(message)[:200]}" if message else ""
+            raise SourceError(f"Personio: {what} did not succeed{detail}")
+        return body
+
+    # -- employees -----------------------------------------------------------------------------
+
+    def _wanted_attributes(self) -> list[str]:
+        cfg = self.config
+        wanted = ["id", "first_name", "last_name", "status", "supervisor", "hire_date"]
+        wanted += ["termination_date", cfg.email_attribute, cfg.team_attribute, cfg.job_attribute]
+        return list(dict.fromkeys(wanted))
+
+    def _employee_records(self, progress: Progress | None) -> list[dict]:
+        """Every employee's attribute map, or a SourceError: never part of the list."""
+        limit = self.config.page_size
+        params: list[tuple[str, str | int]] = [
+            ("attributes[]", a) for a in self._wanted_attributes()
+        ]
+        records: list[dict] = []
+        seen: set[str] = set()
+        total_elements = total_pages = None
+        page = 0
+        while True:
+            offset = page * limit
+            response = self._call(
+                "GET",
+                "/v1/company/employees",
+                params=[("limit", limit), ("offset", offset), *params],
+            )
+            body = self._envelope(response, f"employee page {page + 1}")
+            rows, elements, pages = _page_parts(body, page + 1)
+            if total_elements is None:
+                total_elements, total_pages = elements, pages
+            elif (elements, pages) != (total_elements, total_pages):
+                raise SourceError(
+                    f"Personio: the employee list changed while it was read ({total_elements} "
+                    f"then {elements} employees); nothing was used, run the fetch again"
+                )
+            expected = max(0, min(limit, total_elements - offset))
+            if len(rows) != expected:
+                raise SourceError(
+                    f"Personio: employee page {page + 1}/{total_pages} held {len(rows)} "
+                    f"employees where {expected} were announced; the answer was cut short"
+                )
+            for row in rows:
+                attributes = row.get("attributes") if isinstance(row, dict) else None
+                employee_id = _value(attributes, "id") if isinstance(attributes, dict) else None
+                if employee_id is None:
+                    raise SourceError(
+                        f"Personio: employee page {page + 1} holds a record without id"
+                    )
+                if str(employee_id) in seen:
+                    raise SourceError(
+                        f"Personio: employee {employee_id} came back twice while paging; the list "
+                        f"changed during the fetch, run it again"
+                    )
+                seen.add(str(employee_id))
+                records.append(attributes)
+            page += 1
+            if progress:
+                progress(f"Personio: page {page}/{max(total_pages, 1)}, {len(records)} employees")
+            if page >= total_pages or len(records) >= total_elements:
+                break
+        if len(records) != total_elements:
+            raise SourceError(
+                f"Personio: {total_elements} employees announced on {total_pages} pages, "
+                f"{len(records)} received; nothing was used"
+            )
+        if not records:
+            raise SourceError(
+                "Personio: the employee list is empty; check that the API credential may read "
+                "employees (an empty HRIS is never synced)"
+            )
+        return records
+
+    def _employee(self, attributes: dict, today: date) -> Employee:
+        cfg = self.config
+        employee_id = str(_value(attributes, "id"))
+        for required in ("first_name", "last_name", "status", cfg.email_attribute):
+            if required not in attributes:
+                raise SourceError(
+                    f"Personio: employee {employee_id} has no {required!r} attribute; allow it "
+                    f"for the API credential (Settings › API credentials › Readable attributes)"
+                )
+        start = iso_date(_value(attributes, "hire_date"), VENDOR, "hire_date")
+        end = iso_date(_value(attributes, "termination_date"), VENDOR, "termination_date")
+        status = str(_value(attributes, "status") or "").lower()
+        team = _reference(_value(attributes, cfg.team_attribute))
+        job = _reference(_value(attributes, cfg.job_attribute))
+        return Employee(
+            id=employee_id,
+            email=str(_value(attributes, cfg.email_attribute) or "").strip(),
+            first_name=str(_value(attributes, "first_name") or "").strip(),
+            last_name=str(_value(attributes, "last_name") or "").strip(),
+            active=status not in INACTIVE_STATUSES and not (end is not None and end < today),
+            team=team[0] if team else None,
+            job=job[0] if job else None,
+            manager=_supervisor_id(_value(attributes, "supervisor")),
+            start_date=start,
+            end_date=end,
+        )
+
+    def _teams(self, records: list[dict]) -> list[Team]:
+        if self.config.org_units and self.config.team_attribute in REFERENCE_ATTRIBUTES:
+            return read_org_units(self.http, self._credentials, self.config.team_attribute)
+        return [Team(i, n) for i, n in _distinct(records, self.config.team_attribute).items()]
+
+    def _jobs(self, records: list[dict]) -> list[Job]:
+        return [Job(i, n) for i, n in _distinct(records, self.config.job_attribute).items()]
+
+
+# -- payload helpers (Personio wraps each attribute as {label, value, type, universal_id}) -----
+
+
+def _json_or_none(response: httpx.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _page_parts(body: dict, page: int) -> tuple[list, int, int]:
+    rows = body.get("data")
+    metadata = body.get("metadata")
+    if not isinstance(rows, list) or not isinstance(metadata, dict):
+        raise SourceError(f"Personio: employee page {page} has no data list or no metadata")
+    elements, pages = metadata.get("total_elements"), metadata.get("total_pages")
+    if not isinstance(elements, int) or not isinstance(pages, int) or elements < 0 or pages < 0:
+        raise SourceError(f"Personio: employee page {page} does not say how many pages there are")
+    return rows, elements, pages
+
+
+def _value(attributes: Mapping, key: str):
+    entry = attributes.get(key)
+    if isinstance(entry, dict) and "value" in entry:
+        return entry["value"]
+    return entry
+
+
+def _reference(value) -> tuple[str, str] | None:
+    """(id, name) of a department/team object, or of a free-text value (id = slug of the text)."""
+    if isinstance(value, dict):
+        inner = value.get("attributes", value)
+        ref_id, name = inner.get("id"), inner.get("name")
+        if isinstance(ref_id, dict):
+            ref_id = ref_id.get("value")
+        if ref_id is None or ref_id == "":
+            return None
+        return str(ref_id), str(name or ref_id).strip()
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    return slugify(text), text
+
+
+def _supervisor_id(value) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    attributes = value.get("attributes", {})
+    supervisor_id = _value(attributes, "id") if isinstance(attributes, dict) else None
+    return str(supervisor_id) if supervisor_id not in (None, "") else None
+
+
+def _distinct(records: list[dict], attribute: str) -> dict[str, str]:
+    """id -> name of every department/team/position the employees refer to (first name wins)."""
+    found: dict[str, str] = {}
+    for attributes in records:
+        ref = _reference(_value(attributes, attribute))
+        if ref:
+            found.setdefault(*ref)
+    return found
+
+
+def _numeric_first(text: str) -> tuple[int, int | str]:
+    return (0, int(text)) if text.isdigit() else (1, text)

@@ -1,0 +1,378 @@
+"""The Personio connector against a Personio double on 127.0.0.1 (real HTTP, no mocks)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import ConfigError, SourceError
+from reconciler.model import Employee, Team
+from reconciler.sources import open_source as open_configured_source
+from reconciler.sources.personio import open_source
+from tests.fakes.personio_server import (
+    CLIENT_ID,
+    ENV,
+    SEED_TODAY,
+    FakePersonio,
+    personio_employees,
+    start_personio_server,
+    stop,
+)
+
+EMPLOYEES_PATH = "/v1/company/employees"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def personio():
+    server, base_url = start_personio_server()
+    yield server.api, base_url
+    stop(server)
+
+
+def connect(base_url: str, env=ENV, sleeps: list | None = None, **settings):
+    waits = [] if sleeps is None else sleeps
+    return open_source(
+        {"type": "personio", "base_url": base_url, **settings},
+        Path("."),
+        env,
+        sleep=waits.append,
+        today=lambda: SEED_TODAY,
+    )
+
+
+def by_id(snapshot) -> dict[str, Employee]:
+    return {e.id: e for e in snapshot.employees}
+
+
+def test_fetch_reads_every_page_and_maps_employees(personio):
+    api, base_url = personio
+    lines: list[str] = []
+
+    snapshot = connect(base_url).fetch(progress=lines.append)
+
+    assert len(snapshot.employees) == 250
+    assert [r.arg("offset") for r in api.requests_to(EMPLOYEES_PATH)] == ["0", "100", "200"]
+    assert {r.arg("limit") for r in api.requests_to(EMPLOYEES_PATH)} == {"100"}
+    assert lines == [
+        "Personio: page 1/3, 100 employees",
+        "Personio: page 2/3, 200 employees",
+        "Personio: page 3/3, 250 employees",
+    ]
+    assert by_id(snapshot)["12"] == Employee(
+        id="12",
+        email="dana.keller.12@acme.example",
+        first_name="Dana",
+        last_name="Keller",
+        active=True,
+        team="281521",
+        job="hr-partner",
+        manager="1",
+        start_date=date(2015, 1, 1) + timedelta(days=108),
+        end_date=None,
+    )
+    assert by_id(snapshot)["1"].manager is None
+    assert by_id(snapshot)["250"].manager == "25"
+    assert snapshot.complete and snapshot.source == "personio"
+
+
+def test_teams_are_the_departments_employees_name_and_jobs_are_position_slugs(personio):
+    _, base_url = personio
+
+    snapshot = connect(base_url).fetch()
+
+    assert snapshot.teams == (
+        Team("281521", "Customer Support"),
+        Team("281522", "Engineering"),
+        Team("281523", "Sales"),
+        Team("281524", "Finance"),
+        Team("281525", "People & Culture"),
+        Team("281526", "Platform"),
+    )
+    assert {(j.id, j.name) for j in snapshot.jobs} >= {
+        ("site-reliability-engineer", "Site Reliability Engineer"),
+        ("hr-partner", "HR Partner"),
+    }
+    assert len(snapshot.jobs) == 8
+
+
+def test_pii_attributes_never_reach_the_snapshot(personio):
+    api, base_url = personio
+    api.honor_projection = False  # the API sends everything; the connector must still drop it
+
+    snapshot = connect(base_url).fetch()
+
+    text = json.dumps(snapshot.to_data(), ensure_ascii=False)
+    for employee in api.employees:
+        for key in ("fix_salary", "date_of_birth", "dynamic_1001", "dynamic_2001"):
+            assert str(employee[key]["value"]) not in text
+    assert "Hauptstraße" not in text and "IBAN" not in text
+    requested = set(api.requests_to(EMPLOYEES_PATH)[0].query["attributes[]"])
+    assert requested.isdisjoint({"fix_salary", "date_of_birth", "dynamic_1001", "dynamic_2001"})
+    assert {"id", "email", "department", "position", "supervisor"} <= requested
+
+
+def test_leavers_are_inactive_and_future_hires_carry_their_start_date(personio):
+    _, base_url = personio
+
+    employees = by_id(connect(base_url).fetch())
+
+    assert employees["25"].active is False  # status inactive
+    assert employees["25"].end_date == SEED_TODAY - timedelta(days=30)
+    assert employees["11"].active is False  # termination date passed, status not yet updated
+    assert employees["11"].end_date == SEED_TODAY - timedelta(days=3)
+    assert employees["7"].active is True  # on leave is still employed
+    assert employees["13"].active is True  # onboarding
+    assert employees["13"].start_date == SEED_TODAY + timedelta(days=20)
+
+
+def test_a_renamed_department_keeps_its_id(personio):
+    api, base_url = personio
+    source = connect(base_url)
+    before = {t.id: t.name for t in source.fetch().teams}
+
+    api.rename_department(281521, "Customer Care")
+    after = {t.id: t.name for t in source.fetch().teams}
+
+    assert before["281521"] == "Customer Support"
+    assert after["281521"] == "Customer Care"
+    assert before.keys() == after.keys()
+
+
+def test_a_rate_limit_in_the_middle_waits_as_told_and_completes(personio):
+    api, base_url = personio
+    api.inject("GET", EMPLOYEES_PATH, "rate_limit", after=1, retry_after="7")
+    sleeps: list[float] = []
+
+    snapshot = connect(base_url, sleeps=sleeps).fetch()
+
+    assert sleeps == [7.0]
+    assert len(snapshot.employees) == 250
+    assert [r.arg("offset") for r in api.requests_to(EMPLOYEES_PATH)] == ["0", "100", "100", "200"]
+
+
+def test_a_503_is_retried(personio):
+    api, base_url = personio
+    api.inject("GET", EMPLOYEES_PATH, "unavailable", after=2, times=2)
+    sleeps: list[float] = []
+
+    snapshot = connect(base_url, sleeps=sleeps).fetch()
+
+    assert len(snapshot.employees) == 250
+    assert len(sleeps) == 2
+
+
+def test_a_truncated_page_fails_the_whole_fetch(personio):
+    api, base_url = personio
+    api.inject("GET", EMPLOYEES_PATH, "truncated", after=1)
+
+    with pytest.raises(SourceError, match="not JSON"):
+        connect(base_url).fetch()
+
+
+def test_a_page_with_fewer_rows_than_announced_fails_the_whole_fetch(personio):
+    api, base_url = personio
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=2, edit=lambda b: {**b, "data": b["data"][:-1]})
+
+    with pytest.raises(SourceError, match=r"page 3/3 held 49 employees where 50 were announced"):
+        connect(base_url).fetch()
+
+
+def test_a_missing_page_fails_the_whole_fetch(personio):
+    api, base_url = personio
+    api.inject("GET", EMPLOYEES_PATH, "missing", after=1)
+
+    with pytest.raises(SourceError, match="returned HTTP 404"):
+        connect(base_url).fetch()
+
+
+def test_success_false_fails_the_fetch(personio):
+    api, base_url = personio
+    failed = {"success": False, "error": {"code": 500, "message": "Internal error"}}
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=1, edit=lambda _: failed)
+
+    with pytest.raises(SourceError, match="employee page 2 did not succeed: Internal error"):
+        connect(base_url).fetch()
+
+
+def test_a_list_that_grows_while_paging_fails_rather_than_mixing(personio):
+    api, base_url = personio
+
+    def grown(body):
+        body["metadata"]["total_elements"] += 1
+        return body
+
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=1, edit=grown)
+
+    with pytest.raises(SourceError, match="changed while it was read"):
+        connect(base_url).fetch()
+
+
+def test_an_empty_employee_list_is_an_error():
+    server, base_url = start_personio_server(employees=[])
+    try:
+        with pytest.raises(SourceError, match="employee list is empty"):
+            connect(base_url).fetch()
+    finally:
+        stop(server)
+
+
+def test_an_attribute_the_credential_may_not_read_is_named(personio):
+    api, base_url = personio
+    for employee in api.employees:
+        del employee["email"]
+
+    with pytest.raises(SourceError, match="employee 1 has no 'email' attribute"):
+        connect(base_url).fetch()
+
+
+def test_wrong_credentials_name_the_variables_never_the_value(personio):
+    _, base_url = personio
+    env = {"HR_ID": CLIENT_ID, "HR_SECRET": "wrong-secret-value-42"}
+
+    with pytest.raises(SourceError) as caught:
+        connect(base_url, env=env, client_id_env="HR_ID", client_secret_env="HR_SECRET").fetch()
+
+    message = str(caught.value)
+    assert message.startswith("Personio: authentication failed (HTTP 401)")
+    assert "HR_ID" in message and "HR_SECRET" in message
+    assert "wrong-secret-value-42" not in message and CLIENT_ID not in message
+    assert "\n" not in message
+
+
+def test_a_missing_variable_is_named():
+    with pytest.raises(SourceError, match="PERSONIO_CLIENT_SECRET is not set"):
+        connect("http://127.0.0.1:9", env={"PERSONIO_CLIENT_ID": CLIENT_ID})
+
+
+def test_rotating_tokens_are_followed(personio):
+    api, base_url = personio
+    api.rotate_tokens = True
+    source = connect(base_url, category_id=3)
+
+    snapshot = source.fetch()
+    source.upload_document("12", "review.pdf", PDF, title="Review 2024")
+
+    used = [r.headers["Authorization"] for r in api.requests if r.path != "/v1/auth"]
+    assert len(used) == len(set(used)) == 4
+    assert len(api.requests_to("/v1/auth", "POST")) == 1
+    assert len(snapshot.employees) == 250
+
+
+def test_a_refused_token_is_renewed_once(personio):
+    api, base_url = personio
+    source = connect(base_url)
+    source.fetch()
+    api.tokens.clear()  # as if the 24-hour token expired between two calls
+
+    assert len(source.fetch().employees) == 250
+    assert len(api.requests_to("/v1/auth", "POST")) == 2
+
+
+def test_uploading_a_pdf_files_it_under_the_employee(personio):
+    api, base_url = personio
+    source = connect(base_url, category_id=3)
+
+    uploaded = source.upload_document("12", "review-2024.pdf", PDF, title="Performance review 2024")
+
+    assert api.uploads == [
+        {
+            "id": 9001,
+            "employee_id": 12,
+            "category_id": 3,
+            "title": "Performance review 2024",
+            "filename": "review-2024.pdf",
+            "content": PDF,
+        }
+    ]
+    assert uploaded.document_id == "9001"
+    assert uploaded.location == "Personio › employee 12 › Documents (category 3)"
+    assert source.find_document("12", "review-2024.pdf") is None
+
+
+def test_uploading_for_an_unknown_employee_names_the_problem(personio):
+    _, base_url = personio
+
+    with pytest.raises(SourceError, match=r"HTTP 404: No query results for model \[Employee\] 999"):
+        connect(base_url, category_id=3).upload_document("999", "r.pdf", PDF, title="Review")
+
+
+def test_uploading_for_an_id_that_is_not_personios_is_refused_before_sending(personio):
+    api, base_url = personio
+
+    with pytest.raises(SourceError, match="'anna@acme.example' is not a Personio employee id"):
+        connect(base_url, category_id=3).upload_document(
+            "anna@acme.example", "r.pdf", PDF, title="Review"
+        )
+    assert api.requests_to("/v1/company/documents", "POST") == []
+
+
+def test_uploading_needs_a_category(personio):
+    _, base_url = personio
+
+    with pytest.raises(ConfigError, match="category_id is not set"):
+        connect(base_url).upload_document("12", "r.pdf", PDF, title="Review")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"page_size": 101}, "page_size must be a whole number from 1 to 100"),
+        ({"page_size": 0}, "page_size"),
+        ({"team_attribute": "office"}, "team_attribute 'office' is not department, team"),
+        ({"category_id": "reviews"}, "category_id must be the number"),
+    ],
+)
+def test_wrong_settings_are_config_errors(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        connect("http://127.0.0.1:9", **settings)
+
+
+def test_the_team_can_come_from_the_team_or_a_custom_attribute(personio):
+    _, base_url = personio
+
+    by_team = connect(base_url, team_attribute="team").fetch()
+    by_guild = connect(base_url, team_attribute="dynamic_3001", page_size=60).fetch()
+
+    assert [t.id for t in by_team.teams] == ["59026", "59027", "59028"]
+    assert by_id(by_team)["4"].team is None  # every 4th employee has no team
+    assert by_id(by_team)["5"].team == "59028"
+    assert [(t.id, t.name) for t in by_guild.teams] == [
+        ("guild-a", "Guild A"),
+        ("guild-b", "Guild B"),
+        ("guild-c", "Guild C"),
+    ]
+
+
+def test_org_units_bring_the_department_hierarchy(personio):
+    api, base_url = personio
+
+    teams = {t.id: t for t in connect(base_url, org_units=True).fetch().teams}
+
+    assert teams["281526"] == Team("281526", "Platform", "281522")
+    assert teams["281522"].parent == "281500"
+    assert teams["281500"] == Team("281500", "Company", None)
+    assert [r.arg("cursor") for r in api.requests_to("/v2/org-units")] == [None, "5"]
+
+
+def test_open_source_by_type_and_a_base_url_with_the_version(personio):
+    _, base_url = personio
+    settings = {"type": "personio", "base_url": base_url + "/v1/", "page_size": 100}
+
+    source = open_configured_source(settings, Path("."), ENV)
+
+    assert source.name == "personio"
+    assert len(source.fetch().employees) == 250
+
+
+def test_a_small_company_fits_on_one_page():
+    server, base_url = start_personio_server(employees=personio_employees(3))
+    try:
+        snapshot = connect(base_url).fetch()
+    finally:
+        stop(server)
+    assert [e.id for e in snapshot.employees] == ["1", "2", "3"]
+    assert isinstance(server.api, FakePersonio)
