@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reconciler.apply import ApplyResult, apply_plan, check_fresh
+from reconciler.bulk import gc_paused
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, InvalidInput, Problem, TargetError
 from reconciler.model import KINDS, DesiredState, Snapshot
@@ -72,7 +73,8 @@ def load_snapshot(path: Path) -> Snapshot:
 
 
 def make_proposal(repo: Repo, snapshot: Snapshot, on: date | None = None) -> Proposal:
-    return propose(snapshot, repo.state(), repo.policy, on or today())
+    with gc_paused():
+        return propose(snapshot, repo.state(), repo.policy, on or today())
 
 
 def write_proposal(
@@ -97,7 +99,8 @@ def read_platform(repo: Repo) -> PlatformState:
 
 
 def make_plan(repo: Repo) -> Plan:
-    return compute_plan(repo.state(), read_platform(repo))
+    with gc_paused():
+        return compute_plan(repo.state(), read_platform(repo))
 
 
 def run_apply(

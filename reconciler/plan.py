@@ -6,13 +6,20 @@ members (managers first); deletions run the other way round, members first.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import ClassVar
 
 from reconciler.errors import SafetyError
-from reconciler.model import KINDS, DesiredState, Job, Member, Team, entity_data, field_diff
+from reconciler.model import (
+    KINDS,
+    DesiredState,
+    Job,
+    Member,
+    Team,
+    entities_digest,
+    entity_data,
+    field_diff,
+)
 from reconciler.targets import PlatformState
 
 Entity = Member | Team | Job
@@ -135,10 +142,7 @@ class Plan:
 
 
 def state_digest(desired: DesiredState) -> str:
-    data = {
-        kind: {key: entity_data(e) for key, e in sorted(desired.of(kind).items())} for kind in KINDS
-    }
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return entities_digest({kind: desired.of(kind) for kind in KINDS})
 
 
 def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from reconciler.bulk import gc_paused
 from reconciler.errors import InvalidInput, Problem
 from reconciler.model import KINDS, DesiredState
 from reconciler.state.entities import (
@@ -27,21 +28,27 @@ def state_path(root: Path, kind: str, entity_id: str) -> Path:
 
 def read_state(root: Path, *, check_references: bool = True) -> DesiredState:
     """The whole tree. Every problem in every file is collected, then raised as one error."""
+    with gc_paused():
+        return _read_state(root, check_references)
+
+
+def _read_state(root: Path, check_references: bool) -> DesiredState:
     import yaml
 
     problems: list[Problem] = []
     by_kind: dict[str, dict] = {}
     for kind in KINDS:
-        folder = root / STATE_DIR / kind
+        folder = os.path.join(root, STATE_DIR, kind)
         entities = {}
         try:
             names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".yaml"))
         except FileNotFoundError:
             names = []
         for name in names:
-            path = folder / name
+            # Plain strings and open(): pathlib costs a visible share on 100k files.
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                text = handle.read()
             label = f"{STATE_DIR}/{kind}/{name}"
-            text = path.read_text(encoding="utf-8")
             try:
                 data = yaml.load(text, Loader=_Loader)
             except yaml.YAMLError:

@@ -7,17 +7,15 @@ read-only: a forgotten dry-run check cannot change the platform.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import ConfigError
-from reconciler.model import Job, Member, Team, entity_data
+from reconciler.model import Job, Member, Team, entities_digest
 
 if TYPE_CHECKING:
     from reconciler.plan import Change
@@ -54,13 +52,9 @@ class PlatformState:
         return getattr(self, kind)
 
     def digest(self) -> str:
-        data = {
-            kind: {key: entity_data(e) for key, e in sorted(self.of(kind).items())}
-            for kind in ("teams", "jobs", "members")
-        }
-        data["unmanaged"] = sorted((asdict(u) for u in self.unmanaged), key=lambda u: u["email"])
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        groups = {kind: self.of(kind) for kind in ("teams", "jobs", "members")}
+        groups["unmanaged"] = {u.platform_id: u for u in self.unmanaged}
+        return entities_digest(groups)
 
 
 Applied = Callable[["Change"], None]
