@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import gitops
 from reconciler.scaffold import SOURCE_BLOCKS, init_repository
 
 
@@ -48,4 +49,4 @@ def demo(directory: Path | None) -> None:
     run_demo(directory, click.echo)
 
 
-ALL = [init, demo]
+ALL = [init, demo, *gitops.ALL]
