@@ -1,9 +1,15 @@
 """`hrsync demo`: the whole loop, offline, on a bundled fictional company (Northwind Robotics).
 
-Night 1: a first snapshot → proposal → an HR admin approves → plan → apply → show.
-Night 2: a new hire, a leaver, a renamed team and a removed job → proposal → approve → apply.
-Along the way: a hand-made account is left alone until `hrsync link` adopts it, and an edit made
-only in the platform (drift) is reverted.
+The state repository in DIRECTORY is the nightly runner's checkout; its remote (standing in for
+GitHub) is a bare repository in DIRECTORY/.hrsync/remote.git, and proposals are reviewed with
+`hrsync review` (forge: local), so everything runs on this machine in a few seconds.
+
+Night 1: everything is manual → one proposal branch per kind; the HR admin approves teams and
+jobs, drops one member (a contractor) from the members proposal and approves the rest → apply.
+A hand-made account is adopted with `hrsync link`; a change made only in the platform (drift) is
+reverted. HR then makes member syncs automatic.
+Night 2: the members sync lands on main by itself and is applied; the dropped member stays out;
+the rest waits in proposals. Night 3: nothing changed → no commit. `hrsync history` tells it all.
 """
 
 from __future__ import annotations
@@ -17,13 +23,26 @@ from pathlib import Path
 import git
 
 from reconciler import operations as ops
-from reconciler.gitops.commits import Identity, change_message, commit_paths
+from reconciler.gitops.body import pull_request_body
+from reconciler.gitops.commits import Identity, commit_paths
+from reconciler.gitops.dropped import Ledger
+from reconciler.gitops.history import history
+from reconciler.gitops.pipeline import run_sync, settings_of
+from reconciler.gitops.render import (
+    history_text,
+    pending_text,
+    proposal_detail_text,
+    sync_text,
+)
+from reconciler.gitops.review import approve, find_pending, pending
 from reconciler.render.text import plan_text, platform_text, proposal_text
 from reconciler.scaffold import init_repository
 from reconciler.targets.sqlite import SqlitePlatform
 
 Say = Callable[[str], None]
 HR_ADMIN = Identity("Ines Ferreira (HR)", "ines.ferreira@northwind.example")
+CONTRACTOR = "1016"  # Daniel O'Brien: a contractor HR does not want on the platform
+STORY_MEMBER = "oskar.nilsson@northwind.example"
 
 
 def _demo_file(name: str) -> Path:
@@ -38,18 +57,29 @@ def _rendered(renderer, value, **kwargs) -> str:
 
 def run_demo(directory: Path, say: Say) -> None:
     say(f"hrsync demo — Northwind Robotics, in {directory}\n")
-    init_repository(
+    git_repo = init_repository(
         directory, company="Northwind Robotics", source="file", export=_demo_file("night1.csv")
     )
-    git_repo = git.Repo(directory)
-    say("== hrsync init: a new state repository; every policy starts `manual`\n")
+    remote = directory / ".hrsync" / "remote.git"
+    git.Repo.init(remote, bare=True, initial_branch="main")
+    git_repo.create_remote("origin", str(remote))
+    git_repo.git.push("-q", "origin", "main")
+    say("== hrsync init: a new state repository; every policy starts `manual`")
+    say(f"   (its remote, standing in for GitHub: {remote}; forge: local)\n")
 
     platform = SqlitePlatform(directory / ".hrsync/platform.db", writable=True)
     platform.add_member_by_hand("ines.ferreira@northwind.example", "Ines", "Ferreira", "admin")
     platform.close()
-    say("(In the platform, Ines from HR had already made her own admin account by hand.)\n")
+    say("(In the platform, Ines from HR had already made her own admin account by hand.)")
 
-    _night(directory, git_repo, say, "Night 1: the first snapshot")
+    _night(directory, say, "Night 1: the first snapshot; everything is manual")
+    say("== hrsync review list")
+    say(_rendered(pending_text, pending(directory)))
+    say("== hrsync review show members (the first few)")
+    say(_rendered(proposal_detail_text, find_pending(directory, "members"), limit=3))
+    _approve(directory, say, "teams")
+    _approve(directory, say, "jobs")
+    _approve(directory, say, "members", drop=(CONTRACTOR,))
 
     say("== hrsync link --email ines.ferreira@northwind.example")
     repo = ops.Repo.open(directory)
@@ -63,45 +93,68 @@ def run_demo(directory: Path, say: Say) -> None:
     say("\n(Someone renamed team D210 in the platform's UI: drift. The HRIS is leading.)")
     _plan_apply(ops.Repo.open(directory), say)
 
-    shutil.copyfile(_demo_file("night2.csv"), directory / "hris/export.csv")
-    _night(
-        directory,
-        git_repo,
-        say,
-        "Night 2: a new hire, a leaver, a renamed team, a job that is gone, a future hire",
+    policy = directory / "policies/sync.yaml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            "members: {import: manual, sync: manual,", "members: {import: manual, sync: automatic,"
+        ),
+        encoding="utf-8",
     )
+    commit_paths(git_repo, "policies: member syncs are automatic from now on\n", HR_ADMIN)
+    git_repo.git.push("-q", "origin", "main")
+    say("\n(HR trusts the data now: policies/sync.yaml members.sync → automatic, pushed.)")
 
+    shutil.copyfile(_demo_file("night2.csv"), directory / "hris/export.csv")
+    _night(directory, say, "Night 2: a leaver, a changed job, a renamed team, a new hire")
+    say("== hrsync review list")
+    say(_rendered(pending_text, pending(directory)))
+    say("== the teams proposal as a reviewer reads it in a pull request (markdown)")
+    say(_teams_body(directory))
+    _approve(directory, say, "teams")
+
+    _night(directory, say, "Night 3: the HRIS has not changed")
+
+    say("== hrsync history --member oskar.nilsson@northwind.example")
+    main = git_repo.commit("main").hexsha
+    say(_rendered(history_text, history(git_repo, main, member=STORY_MEMBER)))
+    say(f"== hrsync history --member {CONTRACTOR}")
+    say(_rendered(history_text, history(git_repo, main, member=CONTRACTOR)))
     say("== hrsync show")
     say(_rendered(platform_text, ops.read_platform(ops.Repo.open(directory)), target="sqlite"))
-    say("== git log (what auditors read)")
-    say(git_repo.git.log("--format=%h %an: %s"))
-    say(f"\nDone. The repository is {directory}; try `hrsync -C {directory} plan`.")
+    say("== git log --graph (what auditors read)")
+    say(git_repo.git.log("--graph", "--format=%h %an: %s", "main"))
+    say(f"\nDone. The repository is {directory}; try `hrsync -C {directory} history`.")
 
 
-def _night(directory: Path, git_repo: git.Repo, say: Say, title: str) -> None:
+def _night(directory: Path, say: Say, title: str) -> None:
     say(f"\n==== {title} ====\n")
     repo = ops.Repo.open(directory)
     snapshot = ops.fetch_snapshot(repo)
     say(
-        f"== hrsync fetch: {len(snapshot.employees)} employees, {len(snapshot.teams)} teams, "
-        f"{len(snapshot.jobs)} jobs"
+        f"== what the HRIS says: {len(snapshot.employees)} employees, {len(snapshot.teams)} "
+        f"teams, {len(snapshot.jobs)} jobs; `hrsync propose` compared with main:"
     )
-    proposal = ops.make_proposal(repo, snapshot)
-    say("== hrsync propose")
+    proposal = Ledger.load(directory).without_dropped(ops.make_proposal(repo, snapshot))
     say(_rendered(proposal_text, proposal))
-    say("== an HR admin reviews the proposal and approves all of it")
-    ops.write_proposal(repo, proposal, lambda change: True)
-    message = change_message(
-        proposal.changes,
-        {
-            "Hrsync-Snapshot": proposal.snapshot_digest,
-            "Approved-by": f"{HR_ADMIN.name} <{HR_ADMIN.email}>",
-        },
-    )
-    sha = commit_paths(git_repo, message, HR_ADMIN)
-    if sha:
-        say(f"committed {sha[:10]}: {message.splitlines()[0]}\n")
-    _plan_apply(repo, say)
+    say("== hrsync sync (the nightly run)")
+    say(_rendered(sync_text, run_sync(directory)))
+
+
+def _approve(directory: Path, say: Say, kind: str, drop: tuple[str, ...] = ()) -> None:
+    flags = "".join(f" --drop {i}" for i in drop)
+    say(f'== hrsync review approve {kind}{flags} --as "{HR_ADMIN}"')
+    result = approve(directory, kind, HR_ADMIN, drop=drop)
+    if result.dropped:
+        say(f"dropped from the proposal: {', '.join(result.dropped)}")
+    say(f"merged into main: {result.merge_commit[:10]}")
+    if result.plan is not None:
+        say(f"apply: {result.plan.summary_line()} {result.applied} applied.\n")
+
+
+def _teams_body(directory: Path) -> str:
+    repo = ops.Repo.open(directory)
+    proposal = ops.make_proposal(repo, ops.fetch_snapshot(repo))
+    return pull_request_body(proposal, "teams", settings_of(repo))
 
 
 def _plan_apply(repo: ops.Repo, say: Say) -> None:

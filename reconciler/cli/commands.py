@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import gitops
+from reconciler.cli.reviews import reviews
 from reconciler.scaffold import SOURCE_BLOCKS, init_repository
 
 
@@ -48,6 +50,4 @@ def demo(directory: Path | None) -> None:
     run_demo(directory, click.echo)
 
 
-from reconciler.cli.reviews import reviews  # noqa: E402
-
-ALL = [init, demo, reviews]
+ALL = [init, demo, reviews, *gitops.ALL]

@@ -17,7 +17,7 @@ from reconciler import operations as ops
 from reconciler.cli import commands
 from reconciler.cli.output import Progress, render_to, write_file
 from reconciler.config import find_root
-from reconciler.errors import HrsyncError
+from reconciler.errors import HrsyncError, InvalidInput
 from reconciler.plan import Plan
 from reconciler.render.json import plan_json, platform_json, proposal_json
 from reconciler.render.markdown import plan_markdown, proposal_markdown
@@ -134,6 +134,11 @@ def validate(ctx) -> None:
     """Check hrsync.yaml, policies and state/ (schemas, references, cycles)."""
     repo = _repo(ctx)
     state = repo.state()
+    from reconciler.gitops.workflows import workflow_problems
+
+    problems = workflow_problems(repo)
+    if problems:
+        raise InvalidInput(problems)
     click.echo(
         f"OK: {len(state.members)} members, {len(state.teams)} teams, "
         f"{len(state.jobs)} jobs; policies and configuration valid"

@@ -1,0 +1,169 @@
+"""GitOps commands: sync, review, history, workflows, plan-comment (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+
+from reconciler import operations as ops
+from reconciler.config import find_root
+from reconciler.gitops.render import history_text, pending_text, proposal_detail_text, sync_text
+from reconciler.model import KINDS
+
+KIND_CHOICE = click.Choice([*KINDS, "all"])
+
+
+def _root(ctx: click.Context) -> Path:
+    return find_root(ctx.find_root().obj or Path.cwd())
+
+
+def _kinds(kind: str) -> tuple[str, ...]:
+    return KINDS if kind == "all" else (kind,)
+
+
+@click.command()
+@click.option("--kind", type=KIND_CHOICE, default="all", show_default=True)
+@click.option("--no-apply", is_flag=True, help="Commit and push, but do not apply.")
+@click.pass_context
+def sync(ctx, kind: str, no_apply: bool) -> None:
+    """The nightly run: fetch, propose, commit automatic changes to main, rebuild the rolling
+    branch and pull request per kind for the manual ones, apply if main changed."""
+    from reconciler.gitops.pipeline import run_sync
+
+    report = run_sync(_root(ctx), _kinds(kind), apply=not no_apply)
+    for warning in report.warnings:
+        click.echo(f"! {warning}", err=True)
+    _echo(sync_text, report)
+
+
+def _echo(renderer, value, **kwargs) -> None:
+    buffer = io.StringIO()
+    renderer(value, buffer, **kwargs)
+    click.echo(buffer.getvalue(), nl=False)
+
+
+@click.group()
+def review() -> None:
+    """Read and approve proposals without a forge (forge: local): the branches hrsync/<kind>."""
+
+
+@review.command("list")
+@click.pass_context
+def review_list(ctx) -> None:
+    """The proposals waiting for review."""
+    from reconciler.gitops.review import pending
+
+    _echo(pending_text, pending(_root(ctx)))
+
+
+@review.command("show")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.pass_context
+def review_show(ctx, kind: str) -> None:
+    """One proposal, entity by entity, field before → after."""
+    from reconciler.gitops.review import find_pending
+
+    _echo(proposal_detail_text, find_pending(_root(ctx), kind))
+    click.echo(f"\nApprove with `hrsync review approve {kind}`; leave items out with --drop ID.")
+
+
+@review.command("approve")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--as", "as_", metavar='"NAME <EMAIL>"', help="Who approves (default: git config).")
+@click.option("--drop", multiple=True, metavar="ID", help="Leave this entity out (repeatable).")
+@click.option("--no-apply", is_flag=True, help="Merge and push, but do not apply.")
+@click.pass_context
+def review_approve(ctx, kind: str, as_: str | None, drop: tuple[str, ...], no_apply: bool):
+    """Merge hrsync/KIND into main (merge commit by the approver, Approved-by trailer), then
+    apply."""
+    from reconciler.gitops.review import approve, approver_identity
+
+    root = _root(ctx)
+    result = approve(root, kind, approver_identity(root, as_), drop=drop, apply=not no_apply)
+    if result.dropped:
+        click.echo(f"dropped from the proposal: {', '.join(result.dropped)}")
+    click.echo(f"merged into main: {result.merge_commit[:10]}")
+    if result.plan is not None:
+        click.echo(f"{result.plan.summary_line()}\nApplied {result.applied} change(s).")
+
+
+@click.command()
+@click.option("--member", help="Member id or e-mail.")
+@click.option("--team", help="Team id.")
+@click.option("--job", help="Job id.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def history(ctx, member, team, job, since, fmt: str) -> None:
+    """Every change to state/ from git alone: when, which commit, field before → after,
+    automatic or approved (pull request, who merged it)."""
+    from reconciler.gitops.checkout import Checkout
+    from reconciler.gitops.history import history as read_history
+    from reconciler.gitops.pipeline import settings_of
+
+    root = _root(ctx)
+    settings = settings_of(ops.Repo.open(root))
+    checkout = Checkout(root, settings)
+    main = checkout.rev(settings.main) or "HEAD"
+    since_day: date | None = since.date() if since else None
+    events = read_history(checkout.repo, main, member=member, team=team, job=job, since=since_day)
+    if fmt == "json":
+        click.echo(json.dumps([e.data() for e in events], indent=2, ensure_ascii=False))
+        return
+    _echo(history_text, events)
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Only report workflows that differ; exit 1 if any.")
+@click.pass_context
+def workflows(ctx, check: bool) -> None:
+    """Write .github/workflows (nightly sync per kind at the policy's schedule, plan on pull
+    request, apply on merge) from hrsync.yaml and policies/sync.yaml."""
+    from reconciler.gitops.workflows import expected_workflows, write_workflows
+
+    repo = ops.Repo.open(_root(ctx))
+    if check:
+        stale = [
+            rel
+            for rel, text in expected_workflows(repo).items()
+            if not (repo.root / rel).exists()
+            or (repo.root / rel).read_text(encoding="utf-8") != text
+        ]
+        for rel in stale:
+            click.echo(f"{rel}: differs from what `hrsync workflows` writes")
+        ctx.exit(1 if stale else 0)
+    written = write_workflows(repo)
+    for path in written:
+        click.echo(f"wrote {path.relative_to(repo.root)}")
+    if not written:
+        click.echo("Workflows are up to date.")
+
+
+@click.command("plan-comment")
+@click.option("--pr", "number", type=int, required=True, help="The pull request number.")
+@click.pass_context
+def plan_comment(ctx, number: int) -> None:
+    """Post the plan of this checkout as the pull request's hrsync comment (edited in place)."""
+    from reconciler.gitops.forge import open_forge
+    from reconciler.render.markdown import plan_markdown
+
+    repo = ops.Repo.open(_root(ctx))
+    plan = ops.make_plan(repo)
+    buffer = io.StringIO()
+    buffer.write("<!-- hrsync:plan -->\n")
+    plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"))
+    forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))
+    try:
+        forge.upsert_comment(number, "<!-- hrsync:plan -->", buffer.getvalue())
+    finally:
+        forge.close_session()
+    click.echo(f"plan posted on #{number}: {plan.summary_line()}")
+
+
+ALL = [sync, review, history, workflows, plan_comment]

@@ -1,0 +1,93 @@
+"""Plain-text rendering of `hrsync history` (values JSON-quoted, as in render/text.py)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from reconciler.gitops.history import Event
+from reconciler.render.text import value
+
+
+def _how(event: Event) -> str:
+    if event.how == "approved":
+        where = f"pull request #{event.pull_request}" if event.pull_request else event.branch
+        return f"approved ({where or 'merge'}, merged by {event.merged_by})"
+    if event.how == "dropped":
+        return f"dropped in review by {event.merged_by}"
+    if event.how == "automatic":
+        return f"automatic ({event.author})"
+    return f"committed directly by {event.author}"
+
+
+def history_text(events: list[Event], out: TextIO) -> None:
+    if not events:
+        out.write("No change found.\n")
+        return
+    for event in events:
+        change = event.change
+        out.write(
+            f"{event.date[:10]}  {event.commit[:10]}  {change.kind[:-1]} {change.id}  "
+            f"{change.action}  {value(_how(event))[1:-1]}\n"
+        )
+        for name, old, new in change.fields:
+            if name != "id":
+                out.write(f"      {name}: {value(old)} → {value(new)}\n")
+    out.write(f"{len(events)} change(s).\n")
+
+
+OUTCOMES = {
+    "opened": "proposal opened",
+    "updated": "proposal updated",
+    "unchanged": "proposal unchanged",
+    "closed": "proposal closed, nothing left to review",
+    "nothing": "nothing to review",
+    "skipped": "branch changed on the remote while syncing; left for the next run",
+}
+
+
+def sync_text(report, out: TextIO) -> None:
+    """What `hrsync sync` did, one line per step."""
+    if report.nothing_reason:
+        out.write(f"Nothing proposed: {report.nothing_reason}.\n")
+    for drop in report.drops:
+        out.write(f"dropped in review: {drop.kind[:-1]} {drop.id} (by {value(drop.by)[1:-1]})\n")
+    for subject in report.main_commits:
+        out.write(f"main: committed and pushed {value(subject)}\n")
+    for outcome in report.kinds:
+        where = ""
+        if outcome.pull_request is not None:
+            pr = outcome.pull_request
+            where = f" #{pr.number} {pr.url}" if pr.number else f" {pr.url}"
+        count = f" ({outcome.changes} change(s))" if outcome.changes else ""
+        out.write(f"{outcome.kind}: {OUTCOMES[outcome.outcome]}{count}{where}\n")
+    if report.plan is not None:
+        out.write(f"apply: {report.plan.summary_line()} {report.applied} applied.\n")
+    if not report.main_commits and all(o.outcome in ("unchanged", "nothing") for o in report.kinds):
+        out.write("Nothing new: no commit, nothing pushed.\n")
+
+
+def pending_text(found, out: TextIO) -> None:
+    if not found:
+        out.write("No proposal waits for review.\n")
+    for item in found:
+        out.write(
+            f"{item.kind:8} {item.branch:16} {len(item.changes):3} change(s)  {item.date}  "
+            f"{value(item.subject)[1:-1]}\n"
+        )
+
+
+def proposal_detail_text(item, out: TextIO, limit: int | None = None) -> None:
+    """One pending proposal, entity by entity (the first `limit` of them)."""
+    out.write(
+        f"{item.branch} at {item.tip[:10]} (last commit by {value(item.author)[1:-1]}, "
+        f"{item.date})\n{value(item.subject)[1:-1]}\n\n"
+    )
+    marks = {"import": "+", "sync": "~", "cleanup": "-"}
+    shown = item.changes if limit is None else item.changes[:limit]
+    for change in shown:
+        out.write(f"  {marks[change.action]} {change.action:8} {change.kind[:-1]} {change.id}\n")
+        for name, old, new in change.fields:
+            if name != "id":
+                out.write(f"      {name}: {value(old)} → {value(new)}\n")
+    if len(shown) < len(item.changes):
+        out.write(f"  … and {len(item.changes) - len(shown)} more\n")

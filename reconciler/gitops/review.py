@@ -1,0 +1,188 @@
+"""`hrsync review`: proposals without a forge (`forge: local`). The branch `hrsync/<kind>` is the
+pull request: list them, read one, approve one (optionally dropping items first).
+
+Approving merges the branch into main with a merge commit authored by the approver and an
+`Approved-by:` trailer, pushes main and applies, like a merged pull request with apply on merge.
+Dropping an item is an ordinary commit on the branch that deletes or restores its file, so the
+next sync records it in policies/dropped.yaml exactly as for a reviewer on GitHub.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from reconciler import operations as ops
+from reconciler.errors import ConfigError, HrsyncError
+from reconciler.gitops.checkout import Checkout, GitOpsError, PushRejected, sync_lock
+from reconciler.gitops.commits import Identity, proposed_digests
+from reconciler.gitops.dropped import last_proposal_commit
+from reconciler.gitops.history import EntityChange, changed_entities
+from reconciler.gitops.pipeline import settings_of
+from reconciler.model import KINDS
+from reconciler.plan import Plan
+
+
+@dataclass(frozen=True)
+class PendingProposal:
+    kind: str
+    branch: str
+    tip: str
+    subject: str
+    author: str
+    date: str
+    changes: list[EntityChange]
+
+
+@dataclass(frozen=True)
+class Approval:
+    kind: str
+    merge_commit: str
+    dropped: list[str]
+    plan: Plan | None
+    applied: int
+
+
+def _checkout(root: Path) -> Checkout:
+    return Checkout(root, settings_of(ops.Repo.open(root)))
+
+
+def pending(
+    root: Path, kinds: tuple[str, ...] = KINDS, *, fetch: bool = True
+) -> list[PendingProposal]:
+    """The proposal branches not merged into main yet."""
+    checkout = _checkout(root)
+    if fetch:
+        checkout.fetch()
+    main = checkout.rev(checkout.remote_ref(checkout.settings.main))
+    out = []
+    for kind in kinds:
+        branch = checkout.settings.branch(kind)
+        tip = checkout.rev(checkout.remote_ref(branch))
+        if tip is None or main is None or checkout.is_ancestor(tip, main):
+            continue
+        commit = checkout.repo.commit(tip)
+        base = checkout.git.merge_base(main, tip)
+        out.append(
+            PendingProposal(
+                kind,
+                branch,
+                tip,
+                _proposal_subject(checkout, kind, tip),
+                f"{commit.author.name} <{commit.author.email}>",
+                commit.committed_datetime.date().isoformat(),
+                changed_entities(checkout.repo, base, tip),
+            )
+        )
+    return out
+
+
+def _proposal_subject(checkout: Checkout, kind: str, tip: str) -> str:
+    found = last_proposal_commit(checkout, kind, tip)
+    return checkout.repo.commit(found or tip).summary
+
+
+def find_pending(root: Path, kind: str) -> PendingProposal:
+    found = pending(root, (kind,))
+    if not found:
+        raise HrsyncError(f"no proposal to review for {kind}: hrsync/{kind} is merged or absent")
+    return found[0]
+
+
+def approver_identity(root: Path, given: str | None) -> Identity:
+    if given:
+        try:
+            return Identity.parse(given)
+        except ValueError as exc:
+            raise ConfigError(f"--as: {exc}") from None
+    reader = git.Repo(root).config_reader()
+    name = reader.get_value("user", "name", default="")
+    email = reader.get_value("user", "email", default="")
+    if not name or not email:
+        raise ConfigError(
+            'who approves? set git config user.name/user.email or pass --as "Name <email>"'
+        )
+    return Identity(str(name), str(email))
+
+
+def approve(
+    root: Path,
+    kind: str,
+    approver: Identity,
+    *,
+    drop: tuple[str, ...] = (),
+    apply: bool = True,
+) -> Approval:
+    checkout = _checkout(root)
+    settings = checkout.settings
+    branch = settings.branch(kind)
+    with sync_lock(root):
+        checkout.fetch()
+        start = checkout.checkout_main()
+        proposal = find_pending(root, kind)
+        tip = proposal.tip
+        if drop:
+            tip = _drop_items(checkout, kind, tip, start, drop, approver)
+        message = (
+            f"Merge {branch}: {proposal.subject}\n\n"
+            + (f"Dropped in review: {', '.join(drop)}\n\n" if drop else "")
+            + f"Approved-by: {approver}\nHrsync-Kind: {kind}\n"
+        )
+        try:
+            # The branch is what the reviewer read: where main changed the same lines since the
+            # branch was built (another kind's PR merged first), the branch's lines win; the next
+            # sync proposes whatever still differs from the HRIS.
+            checkout.git.merge("--no-ff", "-X", "theirs", "-m", message, tip, env=approver.env())
+        except git.GitCommandError:
+            checkout.git.merge("--abort", with_exceptions=False)
+            checkout.git.reset("--hard", start)
+            raise GitOpsError(
+                f"{branch} does not merge into {settings.main}; run `hrsync sync --kind {kind}` "
+                "to rebuild it from main, then review again"
+            ) from None
+        try:
+            ops.Repo.open(root).state()
+        except HrsyncError:
+            checkout.git.reset("--hard", start)
+            raise
+        try:
+            checkout.push_main()
+        except PushRejected:
+            checkout.git.reset("--hard", start)
+            raise GitOpsError(f"{settings.main} moved on the remote; approve again") from None
+        merge = checkout.head()
+        # Like "delete branch after merge": the merge commit keeps what the reviewer merged,
+        # which is where the next sync reads any item they dropped.
+        checkout.delete_branch(branch, tip)
+    plan, applied = None, 0
+    if apply:
+        plan, result = ops.run_apply(ops.Repo.open(root))
+        applied = result.applied if result else 0
+    return Approval(kind, merge, list(drop), plan, applied)
+
+
+def _drop_items(checkout, kind, tip, main, ids, approver: Identity) -> str:
+    """One commit on the branch that takes the dropped entities back to main's version."""
+    settings = checkout.settings
+    bot_commit = last_proposal_commit(checkout, kind, tip)
+    proposed = proposed_digests(checkout.repo.commit(bot_commit).message) if bot_commit else {}
+    unknown = [i for i in ids if (kind, i) not in proposed]
+    if unknown:
+        raise HrsyncError(f"not in the {kind} proposal: {', '.join(unknown)}")
+    checkout.start_branch(settings.branch(kind), tip)
+    for entity_id in ids:
+        path = f"state/{kind}/{entity_id}.yaml"
+        if checkout.show(main, path) is not None:
+            checkout.git.checkout(main, "--", path)
+        else:
+            checkout.git.rm("-q", "--", path)
+    checkout.git.commit(
+        "-m", f"Drop {kind[:-1]} {', '.join(ids)} from the proposal", env=approver.env()
+    )
+    sha = checkout.head()
+    if not checkout.force_push_branch(settings.branch(kind), sha, tip):
+        raise GitOpsError(f"{settings.branch(kind)} moved on the remote; review again")
+    checkout.start_branch(settings.main, main)
+    return sha

@@ -1,0 +1,99 @@
+"""Concurrency and faults: a main that moves under the run, a second run, a failed HRIS fetch."""
+
+from __future__ import annotations
+
+import git
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli.main import cli
+from reconciler.gitops import pipeline
+from reconciler.gitops.checkout import GitOpsError, sync_lock
+from reconciler.gitops.pipeline import run_sync
+from tests.gitops.conftest import remote_heads, reviewer_clone
+
+
+def _automatic(root):
+    path = root / "policies/sync.yaml"
+    path.write_text(path.read_text().replace("manual", "automatic"))
+    repo = git.Repo(root)
+    repo.git.add("policies")
+    repo.git.commit("-qm", "all automatic", author="A <a@example.com>")
+    repo.git.push("-q", "origin", "main")
+
+
+def test_a_push_rejected_because_main_moved_is_redone_on_the_new_main(
+    runner, tmp_path, monkeypatch
+):
+    _automatic(runner)
+    clone = reviewer_clone(tmp_path)
+    real_push = pipeline.Checkout.push_main
+    moved = []
+
+    def push_after_someone_else(self):
+        if not moved:  # someone pushes to main while the run works
+            (tmp_path / "reviewer/NOTES.md").write_text("meeting notes\n")
+            clone.git.add("NOTES.md")
+            clone.git.commit("-qm", "notes")
+            clone.git.push("-q", "origin", "main")
+            moved.append(True)
+        return real_push(self)
+
+    monkeypatch.setattr(pipeline.Checkout, "push_main", push_after_someone_else)
+    report = run_sync(runner)
+    assert report.main_commits == ["teams: import 7", "jobs: import 13", "members: import 40"]
+    log = git.Repo(tmp_path / "remote.git").git.log("--format=%s", "main").splitlines()
+    assert log[:4] == ["members: import 40", "jobs: import 13", "teams: import 7", "notes"]
+
+
+def test_two_runs_never_interleave(runner):
+    with sync_lock(runner), pytest.raises(GitOpsError, match="another hrsync run"):
+        run_sync(runner)
+
+
+def test_a_failed_hris_fetch_changes_nothing(runner, tmp_path):
+    before = remote_heads(tmp_path)
+    (runner / "hris/export.csv").unlink()
+    result = CliRunner().invoke(cli, ["-C", str(runner), "sync"])
+    assert result.exit_code == 1 and "Error:" in result.output
+    assert remote_heads(tmp_path) == before
+
+
+def test_uncommitted_state_edits_are_never_thrown_away(runner):
+    (runner / "state/teams/X.yaml").write_text("id: X\nname: X\nparent: null\ncoaches: []\n")
+    with pytest.raises(GitOpsError, match="uncommitted"):
+        run_sync(runner)
+    assert (runner / "state/teams/X.yaml").exists()
+
+
+def test_review_commands(runner):
+    run_sync(runner, ("jobs",))
+    cli_runner = CliRunner()
+    listed = cli_runner.invoke(cli, ["-C", str(runner), "review", "list"])
+    assert "hrsync/jobs" in listed.output and "13 change(s)" in listed.output
+    shown = cli_runner.invoke(cli, ["-C", str(runner), "review", "show", "jobs"])
+    assert 'name: null → "R&D <Lead> | Platform"' in shown.output
+    approved = cli_runner.invoke(
+        cli,
+        [
+            "-C",
+            str(runner),
+            "review",
+            "approve",
+            "jobs",
+            "--as",
+            "Ann <ann@example.com>",
+            "--drop",
+            "J13",
+        ],
+    )
+    assert approved.exit_code == 0, approved.output
+    assert "Applied 12 change(s)" in approved.output
+    assert cli_runner.invoke(cli, ["-C", str(runner), "review", "list"]).output.startswith("No ")
+
+
+def test_demo_runs_offline(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "Nothing new: no commit, nothing pushed." in result.output
+    assert "dropped in review by Ines Ferreira" in result.output

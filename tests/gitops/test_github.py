@@ -1,0 +1,106 @@
+"""The GitHub forge against a loopback server speaking GitHub's payloads."""
+
+from __future__ import annotations
+
+import git
+import pytest
+
+from reconciler.errors import ConfigError
+from reconciler.gitops.forge import ForgeError
+from reconciler.gitops.github import GitHubForge
+from reconciler.gitops.pipeline import run_sync
+from tests.gitops.conftest import remote_heads
+from tests.gitops.github_server import FakeGitHub
+
+
+def _forge(fake: FakeGitHub, **kwargs) -> GitHubForge:
+    return GitHubForge(fake.repository, fake.token, api_url=fake.url, **kwargs)
+
+
+def test_open_find_update_close_with_labels_and_pagination():
+    with FakeGitHub() as fake:
+        forge = _forge(fake)
+        for n in range(3):  # other pull requests, so the list spans pages
+            forge.open(f"feature/{n}", f"other {n}", "")
+        pr = forge.open("hrsync/members", "hrsync: members: import 1", "body")
+        assert fake.labels[pr.number] == ["hrsync"]
+        found = forge.find("hrsync/members")
+        assert found == pr
+        same = forge.update(found, found.title, found.body)
+        assert same is found  # nothing changed: no PATCH sent
+        assert ("PATCH", f"/api/v3/repos/{fake.repository}/pulls/{pr.number}") not in fake.requests
+        forge.update(found, "hrsync: members: import 2", "new body")
+        assert fake.pulls[pr.number]["title"] == "hrsync: members: import 2"
+        forge.close(found, "Nothing left to review.")
+        assert fake.pulls[pr.number]["state"] == "closed"
+        assert forge.find("hrsync/members") is None
+
+
+def test_plan_comment_is_edited_not_duplicated():
+    with FakeGitHub() as fake:
+        forge = _forge(fake)
+        pr = forge.open("hrsync/teams", "t", "b")
+        for n in range(3):
+            forge.upsert_comment(pr.number, f"<!-- other {n} -->", "someone else")
+        forge.upsert_comment(pr.number, "<!-- hrsync:plan -->", "<!-- hrsync:plan -->\nplan 1")
+        forge.upsert_comment(pr.number, "<!-- hrsync:plan -->", "<!-- hrsync:plan -->\nplan 2")
+        bodies = [c["body"] for c in fake.comments[pr.number]]
+        assert len(bodies) == 4 and bodies[-1].endswith("plan 2")
+
+
+def test_rate_limits_are_waited_out_within_bounds():
+    waits: list[float] = []
+    with FakeGitHub() as fake:
+        forge = _forge(fake, sleep=waits.append, clock=lambda: 1_700_000_000.0)
+        fake.throttle = [
+            {"status": 429, "retry-after": "7"},
+            {"status": 403, "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700000030"},
+        ]
+        assert forge.find("hrsync/jobs") is None
+        assert waits == [7.0, 30.0]
+        fake.throttle = [
+            {"status": 403, "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700009999"}
+        ]
+        with pytest.raises(ForgeError, match="rate limit"):
+            forge.find("hrsync/jobs")
+        fake.throttle = [{"status": 429, "retry-after": "1"} for _ in range(5)]
+        with pytest.raises(ForgeError, match="still refused after 4 tries"):
+            forge.find("hrsync/jobs")
+
+
+def test_bad_token_is_final_and_never_echoed():
+    with FakeGitHub() as fake:
+        forge = GitHubForge(fake.repository, "wrong-secret", api_url=fake.url)
+        with pytest.raises(ForgeError) as caught:
+            forge.find("hrsync/jobs")
+        assert "401" in str(caught.value) and "wrong-secret" not in str(caught.value)
+
+
+def test_token_comes_from_the_named_variable(monkeypatch):
+    monkeypatch.delenv("HRSYNC_GH", raising=False)
+    with pytest.raises(ConfigError, match="HRSYNC_GH"):
+        GitHubForge.from_config(
+            {"type": "github", "token_env": "HRSYNC_GH", "repository": "a/b"}, "main"
+        )
+
+
+def test_sync_opens_then_updates_one_pull_request_per_kind(runner, tmp_path):
+    with FakeGitHub() as fake:
+        report = run_sync(runner, forge=_forge(fake))
+        assert [o.pull_request.number for o in report.kinds] == [1, 2, 3]
+        assert fake.pulls[3]["head"]["ref"] == "hrsync/members"
+        assert fake.pulls[3]["body"].startswith("<!-- hrsync:proposal:members -->")
+        heads = remote_heads(tmp_path)
+        again = run_sync(runner, forge=_forge(fake))
+        assert {o.outcome for o in again.kinds} == {"unchanged"}
+        assert remote_heads(tmp_path) == heads and len(fake.pulls) == 3
+
+
+def test_a_forge_error_leaves_main_and_the_branches_as_they_were(runner, tmp_path):
+    before = remote_heads(tmp_path)
+    with FakeGitHub() as fake:
+        fake.throttle = [{"status": 500} for _ in range(10)]
+        with pytest.raises(ForgeError):
+            run_sync(runner, forge=_forge(fake, sleep=lambda s: None))
+    assert remote_heads(tmp_path) == before
+    assert git.Repo(runner).active_branch.name == "main"
