@@ -29,8 +29,12 @@ def measure(task: str, root: Path, repeat: int = 3) -> dict:
     """Best wall time of `repeat` runs of `task` in fresh processes, and its peak RSS."""
     best = None
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, __file__, "--task", task, str(root)],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--task", task, str(root)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         result = json.loads(out)
         if best is None or result["seconds"] < best["seconds"]:
             best = result
@@ -96,14 +100,19 @@ def main(sizes: list[int]) -> None:
             plan = measure("plan", root, repeat)
             propose = measure("propose", root, repeat)
             rows.append((size, floor, plan, propose))
-            print(f"{size:>7} members: floor {floor['seconds']:.2f}s | plan {plan['seconds']:.2f}s"
-                  f" ({plan['seconds'] / floor['seconds']:.2f}x floor, {plan['rss_mb']:.0f} MB,"
-                  f" {plan['changes']} changes) | propose {propose['seconds']:.2f}s"
-                  f" ({propose['rss_mb']:.0f} MB, {propose['changes']} changes,"
-                  f" {propose['files_written']} files written)", flush=True)
-    for (s1, _, p1, q1), (s2, _, p2, q2) in zip(rows, rows[1:]):
-        print(f"{s1} → {s2}: plan ×{p2['seconds'] / p1['seconds']:.1f}, "
-              f"propose ×{q2['seconds'] / q1['seconds']:.1f}")
+            print(
+                f"{size:>7} members: floor {floor['seconds']:.2f}s | plan {plan['seconds']:.2f}s"
+                f" ({plan['seconds'] / floor['seconds']:.2f}x floor, {plan['rss_mb']:.0f} MB,"
+                f" {plan['changes']} changes) | propose {propose['seconds']:.2f}s"
+                f" ({propose['rss_mb']:.0f} MB, {propose['changes']} changes,"
+                f" {propose['files_written']} files written)",
+                flush=True,
+            )
+    for (s1, _, p1, q1), (s2, _, p2, q2) in zip(rows, rows[1:], strict=False):
+        print(
+            f"{s1} → {s2}: plan ×{p2['seconds'] / p1['seconds']:.1f}, "
+            f"propose ×{q2['seconds'] / q1['seconds']:.1f}"
+        )
 
 
 if __name__ == "__main__":
