@@ -15,6 +15,7 @@ the rest waits in proposals. Night 3: nothing changed → no commit. `hrsync his
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Callable
 from importlib import resources
@@ -36,6 +37,10 @@ from reconciler.gitops.render import (
 )
 from reconciler.gitops.review import approve, find_pending, pending
 from reconciler.render.text import plan_text, platform_text, proposal_text
+from reconciler.reviews.listing import render_export
+from reconciler.reviews.model import Review
+from reconciler.reviews.runner import run_export
+from reconciler.reviews.store import upsert_review
 from reconciler.scaffold import init_repository
 from reconciler.targets.sqlite import SqlitePlatform
 
@@ -113,6 +118,7 @@ def run_demo(directory: Path, say: Say) -> None:
     _approve(directory, say, "teams")
 
     _night(directory, say, "Night 3: the HRIS has not changed")
+    _reviews(directory, git_repo, say)
 
     say("== hrsync history --member oskar.nilsson@northwind.example")
     main = git_repo.commit("main").hexsha
@@ -124,6 +130,36 @@ def run_demo(directory: Path, say: Say) -> None:
     say("== git log --graph (what auditors read)")
     say(git_repo.git.log("--graph", "--format=%h %an: %s", "main"))
     say(f"\nDone. The repository is {directory}; try `hrsync -C {directory} history`.")
+
+
+def _reviews(directory: Path, git_repo: git.Repo, say: Say) -> None:
+    say("\n==== Night 4: the 2026-H2 review cycle closed; reports go into the HRIS ====\n")
+    platform = SqlitePlatform(directory / ".hrsync/platform.db", writable=True)
+    documents = json.loads(_demo_file("reviews.json").read_text(encoding="utf-8"))
+    for data in documents:
+        upsert_review(platform.db, Review.from_data(data))
+    platform.close()
+    finished = sum(1 for d in documents if d["status"] == "finished")
+    say(f"(In the platform, {finished} reviews were finished; 1 is still a draft.)")
+    say("== hrsync reviews export --dry-run")
+    say(render_export(run_export(directory, dry_run=True)))
+    policy = directory / "policies/sync.yaml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("reviews: manual", "reviews: automatic"),
+        encoding="utf-8",
+    )
+    commit_paths(git_repo, "policies: file finished reviews every night\n", HR_ADMIN)
+    git_repo.git.push("-q", "origin", "main")
+    say("(policies/sync.yaml reviews → automatic, pushed.)\n")
+    say("== hrsync sync (the nightly run)")
+    report = run_sync(directory)
+    say(_rendered(sync_text, report))
+    say(render_export(report.reviews))
+    say("== where they are: the HRIS personnel files (this demo's HRIS is a file export)")
+    for pdf in sorted((directory / "hris/documents").rglob("*.pdf")):
+        say(f"  {pdf.relative_to(directory)}  ({pdf.stat().st_size // 1024} KiB)")
+    say("\n== hrsync sync again: each review is filed once")
+    say(_rendered(sync_text, run_sync(directory)))
 
 
 def _night(directory: Path, say: Say, title: str) -> None:

@@ -36,8 +36,10 @@ from reconciler.gitops.dropped import (
     ledger_message,
 )
 from reconciler.gitops.forge import Forge, ForgeError, PullRequest, open_forge
+from reconciler.gitops.reviews_step import file_reviews
 from reconciler.model import KINDS, Snapshot
 from reconciler.plan import Plan
+from reconciler.reviews.export import ExportResult
 
 log = logging.getLogger(__name__)
 MAX_PUSH_ATTEMPTS = 3
@@ -61,6 +63,7 @@ class SyncReport:
     kinds: list[KindOutcome] = field(default_factory=list)
     plan: Plan | None = None
     applied: int = 0
+    reviews: ExportResult | None = None  # when `reviews: automatic` filed review reports
 
 
 def settings_of(repo: ops.Repo) -> GitSettings:
@@ -113,6 +116,12 @@ def run_sync(
         if apply and report.main_commits:
             report.plan, result = ops.run_apply(ops.Repo.open(root))
             report.applied = result.applied if result else 0
+        if apply and "members" in kinds and repo.policy.reviews == "automatic":
+            report.reviews, subject = file_reviews(
+                root, checkout, settings, repo.config.reviews.get("ledger")
+            )
+            if subject:
+                report.main_commits.append(subject)
     return report
 
 

@@ -62,6 +62,13 @@ def sync_text(report, out: TextIO) -> None:
         out.write(f"{outcome.kind}: {OUTCOMES[outcome.outcome]}{count}{where}\n")
     if report.plan is not None:
         out.write(f"apply: {report.plan.summary_line()} {report.applied} applied.\n")
+    if report.reviews is not None:
+        filed = report.reviews
+        out.write(
+            f"reviews: {len(filed.uploaded)} filed, {len(filed.skipped)} up to date"
+            + (f", {len(filed.failed)} failed (retried next run)" if filed.failed else "")
+            + "\n"
+        )
     if not report.main_commits and all(o.outcome in ("unchanged", "nothing") for o in report.kinds):
         out.write("Nothing new: no commit, nothing pushed.\n")
 
