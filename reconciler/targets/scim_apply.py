@@ -250,9 +250,12 @@ class ScimWriter:
             return
         index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
         scim_id = index.get(change.id)
-        if scim_id is not None:
-            endpoint = "/Users" if change.kind == "members" else "/Groups"
-            self.http.delete(f"{endpoint}/{scim_id}")
+        if scim_id is None:
+            return
+        endpoint = "/Users" if change.kind == "members" else "/Groups"
+        self.http.delete(f"{endpoint}/{scim_id}")
+        # Gone from the index too, so the job deletions after it no longer see it as a holder.
+        index.pop(change.id, None)
 
     def _modify(self, location: str, fields: Fields) -> bool:
         """Write `fields`; True when the provider refused a value as not unique (409)."""

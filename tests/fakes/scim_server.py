@@ -46,10 +46,14 @@ class ScimServer:
         return self._client
 
     def all(self, endpoint: str) -> list[dict]:
-        body = self.client.get(endpoint, params={"count": 100000}).raise_for_status().json()
-        resources = body.get("Resources") or []
-        assert len(resources) == body["totalResults"], "server capped the listing"
-        return resources
+        """Every resource at `endpoint`, page by page (the server caps a page at maxResults)."""
+        out: list[dict] = []
+        while True:
+            params = {"startIndex": len(out) + 1, "count": 1000}
+            body = self.client.get(endpoint, params=params).raise_for_status().json()
+            out.extend(body.get("Resources") or [])
+            if not body.get("Resources") or len(out) >= body["totalResults"]:
+                return out
 
     def stop(self) -> None:
         if self._client is not None:
@@ -74,7 +78,8 @@ def start_scim_server(
     {"patch": {"supported": False}}."""
     token = token or secrets.token_urlsafe(24)
     workdir = Path(tempfile.mkdtemp(prefix="scim2-server-"))
-    args = ["scim2-server", "--hostname", "127.0.0.1", "--bearer-token", token]
+    # "--flag=value": a token may start with "-", which argparse would take for an option.
+    args = ["scim2-server", "--hostname=127.0.0.1", f"--bearer-token={token}"]
     if team_extension:
         schemas, resource_types = _with_team_extension(team_extension)
         args += ["--schema", _write(workdir / "schemas.json", schemas)]
