@@ -14,13 +14,18 @@
 
 `on_applied` is called, in plan order, for the changes of a phase once the whole phase is done:
 a member change counts as done once its user, its manager link and its membership are written.
+
+Writes run `concurrency` at a time (one pool per step, never nested). Bulk (RFC 7644 §3.7) is
+not used even where announced: a bulk request's per-operation failures (a 409 on one e-mail)
+and its partial completion would need their own recovery path, while concurrent single calls
+reach the provider's own throughput limit already (see bench/bench_scim.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from reconciler.errors import TargetError
 from reconciler.plan import Change
@@ -69,18 +74,36 @@ class ScimWriter:
         members = [c for c in upserts if c.kind == "members"]
         self.rewritten = {c.id for c in members}
 
-        self._phase([c for c in upserts if c.kind == "teams"], self._upsert_team, done)
-        self._phase([c for c in upserts if c.kind == "jobs"], self._upsert_job, done)
+        teams = [c for c in upserts if c.kind == "teams"]
+        self.http.run_all([lambda c=c: self._upsert_team(c) for c in teams])
+        self._rewrite_users(
+            (ref.get("value"), {f"{ENTERPRISE}:department": c.after.name})
+            for c in teams
+            for ref in self.dir.groups[self.dir.group_by_ext[c.id]].get("members") or []
+        )
+        self._done(teams, done)
+        jobs = [c for c in upserts if c.kind == "jobs"]
+        self._rewrite_users(
+            (uid, {"title": c.after.name}) for c in jobs for uid in self._holders(c.id)
+        )
+        self._done(jobs, done)
+
         for wave in self._waves(members):
             self._apply_wave(wave)
         self._write_memberships(members)
-        for change in members:
-            done(change)
-        for kind in ("members", "jobs", "teams"):
-            self._phase([c for c in deletes if c.kind == kind], self._delete, done)
+        self._done(members, done)
 
-    def _phase(self, changes: list[Change], write: Callable[[Change], None], done: Applied):
-        self.http.run_all([lambda c=c: write(c) for c in changes])
+        for kind in ("members", "jobs", "teams"):
+            removed = [c for c in deletes if c.kind == kind]
+            if kind == "jobs":
+                cleared = {"title": None, self.layout.job_id_path: None}
+                self._rewrite_users((uid, cleared) for c in removed for uid in self._holders(c.id))
+            else:
+                self.http.run_all([lambda c=c: self._delete(c) for c in removed])
+            self._done(removed, done)
+
+    @staticmethod
+    def _done(changes: list[Change], done: Applied) -> None:
         for change in changes:
             done(change)
 
@@ -94,39 +117,26 @@ class ScimWriter:
             created = self.http.json(self.http.create("/Groups", body_of(fields, CORE_GROUP)))
             self.dir.group_by_ext[team.id] = created["id"]
             self.dir.groups[created["id"]] = created
-            return
-        current = self.dir.groups[gid]
-        self._modify(f"/Groups/{gid}", changed_fields(current, fields))
-        if current.get("displayName") != team.name:
-            department = {f"{ENTERPRISE}:department": team.name}
-            self._rewrite_users(
-                [ref.get("value") for ref in current.get("members") or []], department
-            )
-
-    def _upsert_job(self, change: Change) -> None:
-        if change.before is not None and change.before.name != change.after.name:
-            self._rewrite_users(self._holders(change.id), {"title": change.after.name})
+        else:
+            self._modify(f"/Groups/{gid}", changed_fields(self.dir.groups[gid], fields))
 
     def _holders(self, job_id: str) -> list[str]:
         return self.dir.holders(self.layout.job_id_of, job_id)
 
-    def _rewrite_users(self, user_ids: list[str], fields: Fields) -> None:
-        """Write `fields` on the managed users not rewritten in full by a member change."""
-        targets = [
-            uid
-            for uid in user_ids
-            if uid in self.dir.users
-            and self.dir.users[uid].get("externalId")
-            and self.dir.users[uid]["externalId"] not in self.rewritten
-        ]
-        self.http.run_all(
-            [
-                lambda uid=uid: self._modify(
-                    f"/Users/{uid}", changed_fields(self.dir.users[uid], fields)
+    def _rewrite_users(self, writes: Iterable[tuple[str, Fields]]) -> None:
+        """Team and job names kept on users (department, title): written on the managed users
+        that no member change rewrites in full anyway, and only where they differ."""
+        tasks = []
+        for uid, fields in writes:
+            user = self.dir.users.get(uid)
+            if user is None or not user.get("externalId") or user["externalId"] in self.rewritten:
+                continue
+            changed = changed_fields(user, fields)
+            if changed:
+                tasks.append(
+                    lambda uid=uid, changed=changed: self._modify(f"/Users/{uid}", changed)
                 )
-                for uid in targets
-            ]
-        )
+        self.http.run_all(tasks)
 
     # -- members -------------------------------------------------------------
 
@@ -243,11 +253,6 @@ class ScimWriter:
     # -- deletions and plain writes -----------------------------------------
 
     def _delete(self, change: Change) -> None:
-        if change.kind == "jobs":
-            self._rewrite_users(
-                self._holders(change.id), {"title": None, self.layout.job_id_path: None}
-            )
-            return
         index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
         scim_id = index.get(change.id)
         if scim_id is None:

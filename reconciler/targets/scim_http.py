@@ -37,7 +37,6 @@ class Capabilities:
     patch: bool
     filter: bool
     etag: bool
-    bulk: bool
     page_size: int
     user_extensions: frozenset[str]
     group_extensions: frozenset[str]
@@ -114,7 +113,6 @@ class ScimHttp:
             patch=supported("patch"),
             filter=supported("filter"),
             etag=supported("etag"),
-            bulk=supported("bulk"),
             page_size=max(1, page_size),
             user_extensions=frozenset(extensions.get("User", ())),
             group_extensions=frozenset(extensions.get("Group", ())),
