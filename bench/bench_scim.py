@@ -64,20 +64,26 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    print(f"SCIM apply: {args.members} member creates, {TEAMS} teams, "
-          f"{args.latency_ms:g} ms added per request (scim2-server behind a loopback proxy)")
+    print(
+        f"SCIM apply: {args.members} member creates, {TEAMS} teams, "
+        f"{args.latency_ms:g} ms added per request (scim2-server behind a loopback proxy)"
+    )
     results = {}
     for concurrency in (int(c) for c in args.concurrency.split(",")):
         elapsed, users, left = run(args.members, args.latency_ms / 1000, concurrency)
         results[concurrency] = elapsed
-        print(f"  concurrency {concurrency:>2}: {elapsed:7.1f} s  "
-              f"{args.members / elapsed:6.0f} members/s  users on server: {users}  "
-              f"changes left after apply: {left}", flush=True)
+        print(
+            f"  concurrency {concurrency:>2}: {elapsed:7.1f} s  "
+            f"{args.members / elapsed:6.0f} members/s  users on server: {users}  "
+            f"changes left after apply: {left}",
+            flush=True,
+        )
     if 1 in results:
         for concurrency, elapsed in results.items():
             if concurrency != 1:
-                print(f"  speed-up of concurrency {concurrency} over 1: "
-                      f"{results[1] / elapsed:.1f}x")
+                print(
+                    f"  speed-up of concurrency {concurrency} over 1: {results[1] / elapsed:.1f}x"
+                )
 
 
 if __name__ == "__main__":

@@ -131,19 +131,10 @@ def changed_fields(current: Mapping, fields: Fields) -> Fields:
     return {path: value for path, value in fields.items() if get_path(current, path) != value}
 
 
-def member_of(
-    user: Mapping,
-    layout: Layout,
-    *,
-    team: str | None,
-    manager: str | None,
-) -> Member:
+def member_of(user: Mapping, layout: Layout, *, team: str | None, manager: str | None) -> Member:
     return Member(
         id=user["externalId"],
-        email=user.get("userName") or "",
-        first_name=get_path(user, "name.givenName") or "",
-        last_name=get_path(user, "name.familyName") or "",
-        active=user.get("active", True) is not False,
+        **_person(user),
         team=team,
         job=layout.job_id_of(user),
         manager=manager,
@@ -151,13 +142,16 @@ def member_of(
 
 
 def unmanaged_of(user: Mapping) -> UnmanagedMember:
-    return UnmanagedMember(
-        platform_id=user["id"],
-        email=user.get("userName") or "",
-        first_name=get_path(user, "name.givenName") or "",
-        last_name=get_path(user, "name.familyName") or "",
-        active=user.get("active", True) is not False,
-    )
+    return UnmanagedMember(platform_id=user["id"], **_person(user))
+
+
+def _person(user: Mapping) -> dict:
+    return {
+        "email": user.get("userName") or "",
+        "first_name": get_path(user, "name.givenName") or "",
+        "last_name": get_path(user, "name.familyName") or "",
+        "active": user.get("active", True) is not False,
+    }
 
 
 def jobs_of(users: Iterable[Mapping], layout: Layout) -> dict[str, Job]:

@@ -505,3 +505,24 @@ def test_without_the_team_extension_parents_and_coaches_are_not_written():
         assert state.members == desired.members
     finally:
         server.stop()
+
+
+def test_an_email_passed_from_one_member_to_a_new_one_in_one_plan(server):
+    desired = org(6)
+    target = open_scim(server)
+    sync(target, desired)
+    renamed = edit(desired, "members", "2000", email="dev0.old@acme.com")
+    newcomer = Member("3001", "dev0@acme.com", "New", "Dev", team="PLT", job="DEV", manager="1001")
+    wanted = dataclasses.replace(renamed, members={**renamed.members, "3001": newcomer})
+    sync(target, wanted)
+
+    held = users(server)
+    assert held["2000"]["userName"] == "dev0.old@acme.com"
+    assert held["3001"]["userName"] == "dev0@acme.com"
+    assert_converged(target, wanted)
+
+
+def test_job_id_attribute_in_a_schema_the_provider_lacks_is_refused(server):
+    target = open_scim(server, job_id_attribute="urn:example:params:scim:schemas:jobs:1.0:User:id")
+    with pytest.raises(ConfigError, match="job_id_attribute"):
+        target.read()
