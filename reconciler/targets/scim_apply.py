@@ -1,0 +1,269 @@
+"""Plan changes → SCIM writes, in phases that respect what points at what.
+
+1. Teams: Groups created or changed (find-or-create by externalId). A rename also rewrites the
+   `department` of the team's users that no member change rewrites anyway.
+2. Jobs have no SCIM resource. A job create writes nothing (its name reaches users through
+   member changes); a rename rewrites the `title` of its holders; a delete clears title and job
+   id of any holder left.
+3. Members: Users created or changed in waves. A user whose manager is created in the same run
+   waits for the wave after the manager's, so a create never points at a user not yet there and
+   no second pass of manager links is needed. Find-or-create by externalId: a run killed
+   part-way and run again never makes a second account.
+4. Team membership: one PATCH (or guarded PUT) per Group with every add and remove at once.
+5. Deletions: Users, then job titles, then Groups.
+
+`on_applied` is called, in plan order, for the changes of a phase once the whole phase is done:
+a member change counts as done once its user, its manager link and its membership are written.
+
+Writes run `concurrency` at a time (one pool per step, never nested). Bulk (RFC 7644 §3.7) is
+not used even where announced: a bulk request's per-operation failures (a 409 on one e-mail)
+and its partial completion would need their own recovery path, while concurrent single calls
+reach the provider's own throughput limit already (see bench/bench_scim.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from reconciler.errors import TargetError
+from reconciler.plan import Change
+from reconciler.targets.scim_directory import Directory
+from reconciler.targets.scim_http import ScimHttp
+from reconciler.targets.scim_mapping import (
+    CORE_GROUP,
+    CORE_USER,
+    ENTERPRISE,
+    Fields,
+    Layout,
+    body_of,
+    changed_fields,
+    jobs_of,
+    merged,
+    patch_ops,
+)
+
+log = logging.getLogger(__name__)
+
+Applied = Callable[[Change], None]
+
+
+class ScimWriter:
+    def __init__(self, http: ScimHttp, layout: Layout, directory: Directory):
+        self.http = http
+        self.layout = layout
+        self.dir = directory
+        self.rewritten: set[str] = set()  # HRIS ids of members whose users are written in full
+        self.job_names = {
+            job_id: job.name for job_id, job in jobs_of(directory.managed_users(), layout).items()
+        }
+        self.team_names = {
+            ext: directory.groups[gid].get("displayName")
+            for ext, gid in directory.group_by_ext.items()
+        }
+
+    def run(self, changes: Sequence[Change], on_applied: Applied | None) -> None:
+        done = on_applied or (lambda change: None)
+        upserts = [c for c in changes if c.after is not None]
+        deletes = [c for c in changes if c.after is None]
+        for change in upserts:
+            names = self.job_names if change.kind == "jobs" else self.team_names
+            if change.kind != "members":
+                names[change.id] = change.after.name
+        members = [c for c in upserts if c.kind == "members"]
+        self.rewritten = {c.id for c in members}
+
+        teams = [c for c in upserts if c.kind == "teams"]
+        self.http.run_all([lambda c=c: self._upsert_team(c) for c in teams])
+        self._rewrite_users(
+            (ref.get("value"), {f"{ENTERPRISE}:department": c.after.name})
+            for c in teams
+            for ref in self.dir.groups[self.dir.group_by_ext[c.id]].get("members") or []
+        )
+        self._done(teams, done)
+        jobs = [c for c in upserts if c.kind == "jobs"]
+        self._rewrite_users(
+            (uid, {"title": c.after.name}) for c in jobs for uid in self._holders(c.id)
+        )
+        self._done(jobs, done)
+
+        for wave in self._waves(members):
+            self._apply_wave(wave)
+        self._write_memberships(members)
+        self._done(members, done)
+
+        for kind in ("members", "jobs", "teams"):
+            removed = [c for c in deletes if c.kind == kind]
+            if kind == "jobs":
+                cleared = {"title": None, self.layout.job_id_path: None}
+                self._rewrite_users((uid, cleared) for c in removed for uid in self._holders(c.id))
+            else:
+                self.http.run_all([lambda c=c: self._delete(c) for c in removed])
+            self._done(removed, done)
+
+    @staticmethod
+    def _done(changes: list[Change], done: Applied) -> None:
+        for change in changes:
+            done(change)
+
+    # -- teams and jobs ------------------------------------------------------
+
+    def _upsert_team(self, change: Change) -> None:
+        team = change.after
+        fields = self.layout.group_fields(team)
+        gid = self.dir.group_by_ext.get(team.id)
+        if gid is None:
+            created = self.http.json(self.http.create("/Groups", body_of(fields, CORE_GROUP)))
+            self.dir.group_by_ext[team.id] = created["id"]
+            self.dir.groups[created["id"]] = created
+        else:
+            self._modify(f"/Groups/{gid}", changed_fields(self.dir.groups[gid], fields))
+
+    def _holders(self, job_id: str) -> list[str]:
+        return self.dir.holders(self.layout.job_id_of, job_id)
+
+    def _rewrite_users(self, writes: Iterable[tuple[str, Fields]]) -> None:
+        """Team and job names kept on users (department, title): written on the managed users
+        that no member change rewrites in full anyway, and only where they differ."""
+        tasks = []
+        for uid, fields in writes:
+            user = self.dir.users.get(uid)
+            if user is None or not user.get("externalId") or user["externalId"] in self.rewritten:
+                continue
+            changed = changed_fields(user, fields)
+            if changed:
+                tasks.append(
+                    lambda uid=uid, changed=changed: self._modify(f"/Users/{uid}", changed)
+                )
+        self.http.run_all(tasks)
+
+    # -- members -------------------------------------------------------------
+
+    def _waves(self, members: list[Change]) -> list[list[Change]]:
+        """Member changes grouped so that each comes after the wave creating its manager."""
+        new_manager = {c.id: c.after.manager for c in members if c.id not in self.dir.user_by_ext}
+        level: dict[str, int] = {}
+        for start in new_manager:
+            # Walk up the new managers iteratively: chains can be long.
+            chain, key = [], start
+            while key in new_manager and key not in level and key not in chain:
+                chain.append(key)
+                key = new_manager[key]
+            base = level.get(key, -1)
+            for offset, item in enumerate(reversed(chain), start=1):
+                level[item] = base + offset
+        waves: dict[int, list[Change]] = defaultdict(list)
+        for change in members:
+            manager = change.after.manager
+            wave = level.get(change.id, level[manager] + 1 if manager in level else 0)
+            waves[wave].append(change)
+        return [waves[k] for k in sorted(waves)]
+
+    def _apply_wave(self, wave: list[Change]) -> None:
+        results = self.http.run_all([lambda c=c: self._upsert_user(c) for c in wave])
+        # A uniqueness conflict can be a swap inside this plan (one member's old e-mail is
+        # another's new one): tried once more after the rest of the wave freed it.
+        for change, result in zip(wave, results, strict=True):
+            if result is not None:
+                continue
+            if self._upsert_user(change) is None:
+                email = change.after.email
+                raise TargetError(
+                    f"scim: member {change.id} cannot be written: e-mail {email} is already "
+                    f"used by another account on the provider; if it is the same person, "
+                    f"adopt that account with `hrsync link --email {email}`"
+                )
+
+    def _upsert_user(self, change: Change) -> str | None:
+        """The user's SCIM id once written; None on a uniqueness conflict."""
+        member = change.after
+        manager = self.dir.user_by_ext.get(member.manager) if member.manager else None
+        if member.manager and manager is None:
+            log.warning(
+                "scim: member %s: manager %s is not on the provider; left unset",
+                member.id,
+                member.manager,
+            )
+        fields = self.layout.user_fields(
+            member,
+            job_name=self.job_names.get(member.job) if member.job else None,
+            team_name=self.team_names.get(member.team) if member.team else None,
+            manager=manager,
+        )
+        uid = self.dir.user_by_ext.get(member.id)
+        if uid is None:
+            response = self.http.create("/Users", body_of(fields, CORE_USER), ok=(200, 201, 409))
+            if response.status_code != 409:
+                created = self.http.json(response)
+                self._remember(created)
+                return created["id"]
+            uid = self._own_account(member.email, member.id)
+            if uid is None:
+                return None
+        if self._modify(f"/Users/{uid}", changed_fields(self.dir.users[uid], fields)):
+            return None
+        return uid
+
+    def _own_account(self, email: str, member_id: str) -> str | None:
+        """After a 409 on create: the account holding `email` when it is this member's (a
+        create whose answer was lost), else None."""
+        for user in self.http.users_named(email):
+            if user.get("externalId") == member_id:
+                self._remember(user)
+                return user["id"]
+        return None
+
+    def _remember(self, user: dict) -> None:
+        self.dir.users[user["id"]] = user
+        self.dir.user_by_ext[user["externalId"]] = user["id"]
+
+    # -- memberships ---------------------------------------------------------
+
+    def _write_memberships(self, members: list[Change]) -> None:
+        adds: dict[str, list[str]] = defaultdict(list)
+        removes: dict[str, list[str]] = defaultdict(list)
+        for change in members:
+            uid = self.dir.user_by_ext[change.id]
+            want = self.dir.group_by_ext.get(change.after.team) if change.after.team else None
+            have = self.dir.groups_of_user.get(uid, set())
+            if want and want not in have:
+                adds[want].append(uid)
+            for gid in have - {want}:
+                removes[gid].append(uid)
+        self.http.run_all(
+            [
+                lambda gid=gid: self._write_members(gid, adds.get(gid, []), removes.get(gid, []))
+                for gid in sorted(set(adds) | set(removes))
+            ]
+        )
+
+    def _write_members(self, gid: str, add: list[str], remove: list[str]) -> None:
+        ops = [{"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in remove]
+        if add:
+            ops.append({"op": "add", "path": "members", "value": [{"value": u} for u in add]})
+
+        def merge(group: dict) -> dict:
+            gone = set(remove) | set(add)
+            kept = [m for m in group.get("members") or [] if m.get("value") not in gone]
+            return {**group, "members": kept + [{"value": u} for u in add]}
+
+        self.http.modify(f"/Groups/{gid}", ops, merge)
+
+    # -- deletions and plain writes -----------------------------------------
+
+    def _delete(self, change: Change) -> None:
+        index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
+        scim_id = index.get(change.id)
+        if scim_id is None:
+            return
+        endpoint = "/Users" if change.kind == "members" else "/Groups"
+        self.http.delete(f"{endpoint}/{scim_id}")
+        # Gone from the index too, so the job deletions after it no longer see it as a holder.
+        index.pop(change.id, None)
+
+    def _modify(self, location: str, fields: Fields) -> bool:
+        """Write `fields`; True when the provider refused a value as not unique (409)."""
+        if not fields:
+            return False
+        return self.http.modify(location, patch_ops(fields), lambda r: merged(r, fields))

@@ -1,0 +1,218 @@
+"""HTTP for the SCIM target: discovery, paged listing, writes, bounded concurrency.
+
+Retries (429 Retry-After, 5xx, timeouts) come from the shared `VendorHttp`; this module turns its
+errors into `TargetError` and adds what SCIM needs on top (RFC 7644): the service provider
+configuration, `startIndex`/`count` paging, filters only where announced, PATCH or PUT.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+
+from reconciler.errors import SourceError, TargetError
+from reconciler.sources.http import VendorHttp
+
+log = logging.getLogger(__name__)
+
+SCIM_JSON = "application/scim+json"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+# Without an announced maxResults, ask for pages a provider will surely serve.
+DEFAULT_PAGE_SIZE = 100
+PAGE_SIZE_CAP = 1000
+ETAG_RETRIES = 3
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What /ServiceProviderConfig, /ResourceTypes and /Schemas announce."""
+
+    patch: bool
+    filter: bool
+    etag: bool
+    page_size: int
+    user_extensions: frozenset[str]
+    group_extensions: frozenset[str]
+
+
+class ScimHttp:
+    """One provider's SCIM endpoint behind a bearer token (never logged, never in an error)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        token_env: str,
+        concurrency: int = 8,
+        timeout: float = 30.0,
+        retries: int = 5,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] | None = None,
+    ):
+        extra = {"sleep": sleep} if sleep else {}
+        self.http = VendorHttp(
+            "scim",
+            base_url.rstrip("/"),
+            auth_hint=f"check the token in {token_env}",
+            headers={"Authorization": f"Bearer {token}", "Accept": SCIM_JSON},
+            timeout=timeout,
+            max_retries=retries,
+            max_wait=max_wait,
+            **extra,
+        )
+        self.concurrency = max(1, concurrency)
+        self._caps: Capabilities | None = None
+
+    # -- plain calls ---------------------------------------------------------
+
+    def call(self, method: str, path: str, *, ok=(200, 201, 204), **kwargs) -> httpx.Response:
+        if "json" in kwargs:
+            kwargs.setdefault("headers", {})["Content-Type"] = SCIM_JSON
+        try:
+            return self.http.request(method, path, ok=ok, **kwargs)
+        except SourceError as exc:
+            raise TargetError(str(exc)) from None
+
+    def json(self, response: httpx.Response):
+        try:
+            return self.http.json(response)
+        except SourceError as exc:
+            raise TargetError(str(exc)) from None
+
+    def get_json(self, path: str, **kwargs) -> dict:
+        return self.json(self.call("GET", path, **kwargs))
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- discovery -----------------------------------------------------------
+
+    def capabilities(self) -> Capabilities:
+        if self._caps is None:
+            self._caps = self._discover()
+        return self._caps
+
+    def _discover(self) -> Capabilities:
+        config = self.get_json("/ServiceProviderConfig")
+
+        def supported(key: str) -> bool:
+            return bool((config.get(key) or {}).get("supported"))
+
+        max_results = (config.get("filter") or {}).get("maxResults")
+        page_size = min(PAGE_SIZE_CAP, int(max_results)) if max_results else DEFAULT_PAGE_SIZE
+        extensions = self._resource_type_extensions()
+        return Capabilities(
+            patch=supported("patch"),
+            filter=supported("filter"),
+            etag=supported("etag"),
+            page_size=max(1, page_size),
+            user_extensions=frozenset(extensions.get("User", ())),
+            group_extensions=frozenset(extensions.get("Group", ())),
+        )
+
+    def _resource_type_extensions(self) -> dict[str, list[str]]:
+        """Schema extensions per resource type. A provider that serves no /ResourceTypes gets
+        the extensions its /Schemas lists, for both types (the best it tells us)."""
+        response = self.call("GET", "/ResourceTypes", ok=(200, 404, 501))
+        if response.status_code == 200:
+            body = self.json(response)
+            types = body.get("Resources", body if isinstance(body, list) else [])
+            return {
+                t.get("name") or t.get("id"): [e["schema"] for e in t.get("schemaExtensions") or []]
+                for t in types
+            }
+        schemas = self.call("GET", "/Schemas", ok=(200, 404, 501))
+        ids = (
+            [s.get("id") for s in self.json(schemas).get("Resources", [])]
+            if (schemas.status_code == 200)
+            else []
+        )
+        return {"User": ids, "Group": ids}
+
+    # -- reading -------------------------------------------------------------
+
+    def list_all(self, endpoint: str, filter_expr: str | None = None) -> list[dict]:
+        """Every resource at `endpoint`, page by page (RFC 7644 §3.4.2.4)."""
+        caps = self.capabilities()
+        if filter_expr is not None and not caps.filter:
+            raise TargetError(f"scim: the provider does not support filters ({endpoint})")
+        out: list[dict] = []
+        start = 1
+        while True:
+            params = {"startIndex": start, "count": caps.page_size}
+            if filter_expr is not None:
+                params["filter"] = filter_expr
+            page = self.get_json(endpoint, params=params)
+            resources = page.get("Resources") or []
+            out.extend(resources)
+            total = int(page.get("totalResults", len(out)))
+            start += len(resources)
+            if not resources or start > total:
+                return out
+
+    def users_named(self, user_name: str) -> list[dict]:
+        """Users whose userName is `user_name` (case-insensitive, as RFC 7643 has it): one
+        filtered query where filters are announced, else the full list."""
+        if self.capabilities().filter:
+            quoted = user_name.replace("\\", "\\\\").replace('"', '\\"')
+            return self.list_all("/Users", f'userName eq "{quoted}"')
+        wanted = user_name.lower()
+        return [u for u in self.list_all("/Users") if (u.get("userName") or "").lower() == wanted]
+
+    # -- writing -------------------------------------------------------------
+
+    def create(self, endpoint: str, body: dict, *, ok=(200, 201)) -> httpx.Response:
+        return self.call("POST", endpoint, json=body, ok=ok)
+
+    def modify(self, location: str, ops: list[dict], merge: Callable[[dict], dict]) -> bool:
+        """Change a resource: PATCH `ops` where announced, else PUT the merged full resource,
+        guarded by If-Match when ETags are announced so a concurrent edit is never lost.
+        True when the provider refused a value as not unique (409)."""
+        if not ops:
+            return False
+        caps = self.capabilities()
+        if caps.patch:
+            body = {"schemas": [PATCH_OP], "Operations": ops}
+            return self.call("PATCH", location, json=body, ok=(200, 204, 409)).status_code == 409
+        for _ in range(ETAG_RETRIES):
+            response = self.call("GET", location)
+            headers = {}
+            etag = response.headers.get("ETag") if caps.etag else None
+            if etag:
+                headers["If-Match"] = etag
+            current = self.json(response)
+            current.pop("meta", None)
+            put = self.call(
+                "PUT", location, json=merge(current), headers=headers, ok=(200, 409, 412)
+            )
+            if put.status_code != 412:
+                return put.status_code == 409
+        raise TargetError(f"scim: {location} kept changing while hrsync wrote it; run apply again")
+
+    def delete(self, location: str) -> None:
+        self.call("DELETE", location, ok=(200, 204, 404))
+
+    # -- concurrency ---------------------------------------------------------
+
+    def run_all(self, tasks: Sequence[Callable[[], T]]) -> list[T]:
+        """Run `tasks` with at most `concurrency` in flight; the first failure stops the rest
+        (those already sent finish) and is raised."""
+        if self.concurrency == 1 or len(tasks) <= 1:
+            return [task() for task in tasks]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            futures = [pool.submit(task) for task in tasks]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f in done and f.exception()), None)
+            if failed is not None:
+                for future in futures:
+                    future.cancel()
+                raise failed.exception()
+            return [f.result() for f in futures]
