@@ -36,6 +36,12 @@ def export(ctx: click.Context, dry_run: bool) -> None:
     progress = (lambda line: click.echo(line, err=True)) if stderr_is_tty else None
     result = run_export(_root(ctx), dry_run=dry_run, progress=progress)
     click.echo(render_export(result), nl=False)
+    if not dry_run and (result.uploaded or result.failed):
+        click.echo(
+            "The ledger (reviews/ledger.yaml) changed: commit it, so that no run files "
+            "these reviews again (`hrsync sync` does this itself).",
+            err=True,
+        )
     if result.failed:
         sys.exit(EXIT_ERROR)
     if dry_run and result.to_upload:
