@@ -172,3 +172,37 @@ def test_fetch_writes_a_snapshot_that_propose_can_use(company, tmp_path):
     assert "salary" not in out_file.read_text()
     run(company, "propose", "--snapshot", str(out_file), "--write", "all")
     assert (company / "state/members/6.yaml").exists()
+
+
+def test_init_scaffolds_a_committed_repository(tmp_path):
+    import git
+
+    root = tmp_path / "people"
+    out = CliRunner().invoke(cli, ["init", str(root), "--source", "personio"]).output
+    assert "Initialised" in out
+    for path in (
+        "hrsync.yaml",
+        "policies/sync.yaml",
+        "policies/exclude.yaml",
+        "schemas/member.schema.json",
+        ".gitignore",
+        "state/members/.gitkeep",
+    ):
+        assert (root / path).exists(), path
+    assert "type: personio" in (root / "hrsync.yaml").read_text()
+    assert "PERSONIO_CLIENT_SECRET" in (root / "hrsync.yaml").read_text()
+    repo = git.Repo(root)
+    assert len(list(repo.iter_commits())) == 1 and not repo.is_dirty(untracked_files=True)
+    assert run(root, "validate").startswith("OK: 0 members")
+    again = CliRunner().invoke(cli, ["init", str(root)])
+    assert again.exit_code == 1 and "already holds an hrsync repository" in again.output
+
+
+def test_this_repository_is_a_valid_example_state_repository():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert run(root, "validate").startswith("OK: 40 members, 7 teams, 13 jobs")
+    shipped = sorted(p.name for p in (root / "schemas").glob("*.json"))
+    packaged = sorted(p.name for p in (root / "reconciler/schemas").glob("*.json"))
+    assert shipped == packaged and "member.schema.json" in shipped
