@@ -33,34 +33,47 @@ source:
   client_id_env: PERSONIO_CLIENT_ID          # names of environment variables, never the secrets
   client_secret_env: PERSONIO_CLIENT_SECRET
   team_attribute: department                 # department | team | dynamic_<n> (a custom attribute)
-  job_attribute: position
-  document_category_id: 1                    # where review PDFs are filed
+  job_attribute: position                    # the attribute that names the job
+  # email_attribute: email                   # the attribute holding the work e-mail
+  # org_units: true                          # department hierarchy from the v2 org-unit API
+  # category_id: 123456                      # the document category review PDFs are filed in
 """,
     "hibob": """\
 source:
   type: hibob
-  base_url: https://api.hibob.com
-  service_user_id_env: HIBOB_SERVICE_USER_ID
+  base_url: https://api.hibob.com            # the sandbox: https://api.sandbox.hibob.com
+  service_user_id_env: HIBOB_SERVICE_USER_ID   # names of environment variables, never secrets
   service_user_token_env: HIBOB_SERVICE_USER_TOKEN
-  document_folder: shared                    # shared | confidential | <custom folder id>
+  document_folder: shared                    # for review PDFs: shared | confidential | <folder id>
+  # department_field: work.department        # the field naming each person's team
+  # title_field: work.title                  # the field naming each person's job
+  # email_field: root.email                  # the work e-mail
 """,
     "afas": """\
 source:
   type: afas
-  base_url: https://12345.rest.afas.online/ProfitRestServices   # your environment number
-  token_env: AFAS_TOKEN                      # the App Connector token (XML or base64)
-  employees_connector: T4E_HelloID_Users_v2  # GetConnectors are built per customer
-  document_subject_type: 19                  # dossier item type (StId) for review PDFs
+  base_url: https://12345.rest.afas.online/ProfitRestServices   # 12345: your environment number
+  token_env: AFAS_TOKEN                      # variable with the App Connector token (XML or base64)
+  connectors:                                # GetConnector ids (the HelloID set); yours may differ
+    employees: T4E_HelloID_Users_v2
+    employments: T4E_HelloID_Employments_v2  # null when employees has the position fields
+    org_units: T4E_HelloID_OrganizationalUnits_v2
+    # attachments: Hrsync_Attachments        # lists filed documents: a retry never doubles one
+  # fields:                                  # field ids where yours differ from HelloID's
+  #   email: Email_werk
+  # dossier_item_type: 19                    # dossier item type (StId) review PDFs are filed as
 """,
     "nmbrs": """\
 source:
   type: nmbrs
-  base_url: https://api.nmbrs.nl/soap/v3
-  username_env: NMBRS_USERNAME
+  base_url: https://api.nmbrs.nl/soap/v3     # the sandbox: https://api-sandbox.nmbrs.nl/soap/v3
+  username_env: NMBRS_USERNAME               # variables holding the API user's e-mail and token
   token_env: NMBRS_TOKEN
-  domain: yourcompany                        # your Nmbrs subdomain
-  company_id: 12345
-  document_type_guid: 00000000-0000-0000-0000-000000000000
+  domain: yourcompany                        # your Nmbrs subdomain (yourcompany.nmbrs.nl)
+  company_id: 12345                          # the company to read (CompanyService List_GetAll)
+  # debtor_id: 678                           # read the department and function lists of this debtor
+  # managers: current                        # current | off (one call per active employee)
+  # document_type_guid: <GUID>               # the employee document type of review PDFs
 """,
 }
 

@@ -12,6 +12,7 @@ address, salary, IBAN) that must not leave the connector.
 from __future__ import annotations
 
 import base64
+import copy
 import itertools
 import re
 from datetime import date, timedelta
@@ -132,7 +133,8 @@ class FakeHiBob(FakeApi):
         self.honor_fields = honor_fields
         self.hidden_fields = hidden_fields or set()  # paths the service user may not read
         self.list_shape = list_shape  # "both", "items" (nested only) or "values" (flat only)
-        self.departments = [DEPARTMENTS]
+        # A copy: rename_department must not change the tree the next test's fake starts with.
+        self.departments = [copy.deepcopy(DEPARTMENTS)]
         self.titles = dict(TITLES)
         self.documents: list[dict] = []
         self._doc_ids = itertools.count(17016973)
