@@ -168,6 +168,7 @@ def open_target(
         concurrency=int(settings.get("concurrency", 8)),
         timeout=float(settings.get("timeout", 30)),
         retries=int(settings.get("retries", 5)),
+        bulk=_bulk_setting(settings.get("bulk", "auto")),
     )
     return ScimTarget(
         http,
@@ -175,3 +176,12 @@ def open_target(
         team_extension=settings.get("team_extension", DEFAULT_TEAM_EXTENSION),
         job_id_attribute=settings.get("job_id_attribute", DEFAULT_JOB_ID_ATTRIBUTE),
     )
+
+
+def _bulk_setting(value) -> bool:
+    # YAML reads a bare `off` as False.
+    if value in ("auto", True):
+        return True
+    if value in ("off", False):
+        return False
+    raise ConfigError(f"scim target: bulk is {value!r}; use auto or off")
