@@ -516,14 +516,44 @@ def test_without_the_team_extension_parents_and_coaches_are_not_written():
     try:
         target = open_scim(server)
         desired = org(6)
-        sync(target, desired)
+        held = target.holdable(desired)
+        sync(target, held)
         state = target.read()
         assert TEAM_TREE_LIMIT in state.limits
         assert all(EXT not in g for g in server.all("/Groups"))
         assert state.teams["PLT"] == Team("PLT", "Platform")
         assert state.members == desired.members
+        # Compared with what the provider can hold, nothing is left; compared with the whole
+        # state, every team with a parent or coaches would show as an update after every apply.
+        assert held.teams["PLT"] == Team("PLT", "Platform")
+        assert_converged(target, held)
+        assert {c.id for c in compute_plan(desired, state).changes} == set(desired.teams)
     finally:
         server.stop()
+
+
+def test_a_job_nobody_holds_is_not_planned_as_a_create_for_ever(server):
+    desired = org(6)
+    intern = Job("INT", "Intern")
+    wanted = dataclasses.replace(desired, jobs={**desired.jobs, "INT": intern})
+    target = open_scim(server)
+
+    held = target.holdable(wanted)
+    assert "INT" not in held.jobs and held.jobs == desired.jobs
+    assert held.teams == wanted.teams  # the team extension is announced: teams held whole
+    sync(target, held)
+    assert_converged(target, target.holdable(wanted))
+
+    # Once someone holds it, the job is planned and written with them.
+    hired = edit(wanted, "members", "2000", job="INT")
+    plan = compute_plan(target.holdable(hired), target.read())
+    assert [(c.kind, c.action, c.id) for c in plan.changes] == [
+        ("jobs", "create", "INT"),
+        ("members", "update", "2000"),
+    ]
+    target.apply(plan.changes)
+    assert users(server)["2000"]["title"] == "Intern"
+    assert_converged(target, target.holdable(hired))
 
 
 def test_an_email_passed_from_one_member_to_a_new_one_in_one_plan(server):
