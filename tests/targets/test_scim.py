@@ -646,3 +646,23 @@ def test_without_bulk_writes_are_single_requests(proxies, announced):
 def test_bulk_setting_is_checked(server):
     with pytest.raises(ConfigError, match="bulk is 'sometimes'"):
         open_scim(server, bulk="sometimes")
+
+
+def test_a_bulk_request_refused_as_too_large_is_split(server, proxies):
+    refused = []
+
+    def refuse_first_bulk(n: int, method: str, path: str):
+        if method == "POST" and path == "/v2/Bulk" and not refused:
+            refused.append(n)
+            return Fault(status=413)
+        return None
+
+    proxy = proxies(server.url, faults=refuse_first_bulk)
+    target = open_scim(server, proxy.url)
+    desired = org()
+    sync(target, desired)
+
+    # The leads' request (3 users) is refused, then sent as 1 + 2.
+    assert bulk_requests(proxy)[:3] == [413, 200, 200]
+    assert len(server.all("/Users")) == 30
+    assert_converged(target, desired)
