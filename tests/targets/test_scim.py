@@ -38,6 +38,19 @@ def proxies():
         proxy.stop()
 
 
+def fail_first(method: str, path: str, fault: Fault):
+    """Proxy faults: `fault` for the first `method` request to a path starting with `path`."""
+    hit: list[int] = []
+
+    def faults(n: int, m: str, p: str) -> Fault | None:
+        if m == method and p.startswith(path) and not hit:
+            hit.append(n)
+            return fault
+        return None
+
+    return faults
+
+
 def open_scim(server, url: str | None = None, *, writable: bool = True, **settings):
     settings = {"base_url": url or server.url, **settings}
     return open_target(settings, Path("."), {"SCIM_TOKEN": server.token}, writable=writable)
@@ -475,16 +488,8 @@ def test_provider_without_patch_or_filter_gets_guarded_puts(proxies):
         config={"patch": {"supported": False}, "filter": {"supported": False, "maxResults": 7}}
     )
     try:
-        first_put = []
-
-        def stale_first_put(n: int, method: str, path: str):
-            # A concurrent edit between our GET and PUT: the provider answers 412.
-            if method == "PUT" and not first_put:
-                first_put.append(n)
-                return Fault(status=412)
-            return None
-
-        proxy = proxies(server.url, faults=stale_first_put)
+        # A concurrent edit between our first GET and PUT: the provider answers 412.
+        proxy = proxies(server.url, faults=fail_first("PUT", "/v2/", Fault(status=412)))
         target = open_scim(server, proxy.url)
         desired = org()
         sync(target, desired)
@@ -649,15 +654,7 @@ def test_bulk_setting_is_checked(server):
 
 
 def test_a_bulk_request_refused_as_too_large_is_split(server, proxies):
-    refused = []
-
-    def refuse_first_bulk(n: int, method: str, path: str):
-        if method == "POST" and path == "/v2/Bulk" and not refused:
-            refused.append(n)
-            return Fault(status=413)
-        return None
-
-    proxy = proxies(server.url, faults=refuse_first_bulk)
+    proxy = proxies(server.url, faults=fail_first("POST", "/v2/Bulk", Fault(status=413)))
     target = open_scim(server, proxy.url)
     desired = org()
     sync(target, desired)
