@@ -1,8 +1,12 @@
 """Apply of N member creates to a real scim2-server behind a proxy adding latency per request:
-concurrency 8 against concurrency 1 (the sequential baseline), same run, same result.
+8 in flight with Bulk against one request at a time without Bulk (the sequential baseline),
+same run, same result.
 
-    python -m bench.bench_scim                 # 10 000 members, 20 ms, concurrency 8 and 1
-    python -m bench.bench_scim --members 2000 --latency-ms 20 --concurrency 8,4,1
+    python -m bench.bench_scim                 # 10 000 members, 20 ms: 8/auto and 1/off
+    python -m bench.bench_scim --members 2000 --runs 8/auto,8/off,1/off
+
+A run is `concurrency/bulk`: requests in flight, and the target's `bulk` setting (auto: bulk
+requests where the server announces them, which scim2-server does; off: single requests).
 """
 
 from __future__ import annotations
@@ -36,21 +40,22 @@ def company(size: int) -> DesiredState:
     return DesiredState(teams, jobs, members)
 
 
-def run(size: int, latency: float, concurrency: int) -> tuple[float, int, int]:
+def run(size: int, latency: float, concurrency: int, bulk: str) -> tuple[float, int, int, int]:
     server = start_scim_server()
     proxy = FaultProxy(server.url, latency=latency)
     try:
-        settings = {"base_url": proxy.url, "concurrency": concurrency}
+        settings = {"base_url": proxy.url, "concurrency": concurrency, "bulk": bulk}
         target = open_target(settings, Path("."), {"SCIM_TOKEN": server.token}, writable=True)
         desired = company(size)
         plan = compute_plan(desired, target.read())
         started = time.perf_counter()
         target.apply(plan.changes)
         elapsed = time.perf_counter() - started
+        requests = proxy.count()
         managed = {u.get("externalId") for u in server.all("/Users")}
         left = compute_plan(desired, target.read()).changes
         target.close()
-        return elapsed, len(managed), len(left)
+        return elapsed, requests, len(managed), len(left)
     finally:
         proxy.stop()
         server.stop()
@@ -60,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--concurrency", default="8,1")
+    parser.add_argument("--runs", default="8/auto,1/off", help="concurrency/bulk, ...")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -69,21 +74,23 @@ def main() -> None:
         f"{args.latency_ms:g} ms added per request (scim2-server behind a loopback proxy)"
     )
     results = {}
-    for concurrency in (int(c) for c in args.concurrency.split(",")):
-        elapsed, users, left = run(args.members, args.latency_ms / 1000, concurrency)
-        results[concurrency] = elapsed
+    for spec in args.runs.split(","):
+        concurrency, _, bulk = spec.partition("/")
+        bulk = bulk or "auto"
+        elapsed, requests, users, left = run(
+            args.members, args.latency_ms / 1000, int(concurrency), bulk
+        )
+        results[spec] = elapsed
         print(
-            f"  concurrency {concurrency:>2}: {elapsed:7.1f} s  "
-            f"{args.members / elapsed:6.0f} members/s  users on server: {users}  "
-            f"changes left after apply: {left}",
+            f"  concurrency {int(concurrency):>2}, bulk {bulk:<4}: {elapsed:7.1f} s  "
+            f"{args.members / elapsed:6.0f} members/s  {requests:>6} requests  "
+            f"users on server: {users}  changes left after apply: {left}",
             flush=True,
         )
-    if 1 in results:
-        for concurrency, elapsed in results.items():
-            if concurrency != 1:
-                print(
-                    f"  speed-up of concurrency {concurrency} over 1: {results[1] / elapsed:.1f}x"
-                )
+    if "1/off" in results:
+        for spec, elapsed in results.items():
+            if spec != "1/off":
+                print(f"  speed-up of {spec} over 1/off: {results['1/off'] / elapsed:.1f}x")
 
 
 if __name__ == "__main__":

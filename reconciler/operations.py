@@ -22,7 +22,7 @@ from reconciler.policies import Policy, load_policy
 from reconciler.propose import Proposal, ProposedChange, accept, propose
 from reconciler.sources import Progress, open_source
 from reconciler.state.tree import read_state, remove_entities, write_entities
-from reconciler.targets import PlatformState, open_target
+from reconciler.targets import PlatformState, holdable, open_target
 
 
 def today() -> date:
@@ -99,8 +99,15 @@ def read_platform(repo: Repo) -> PlatformState:
 
 
 def make_plan(repo: Repo) -> Plan:
+    """The plan against the part of state/ the platform can hold (see `Target.holdable`)."""
     with gc_paused():
-        return compute_plan(repo.state(), read_platform(repo))
+        desired = repo.state()
+        target = open_target(repo.config.target, repo.root)
+        try:
+            platform = target.read()
+            return compute_plan(holdable(target, desired), platform)
+        finally:
+            target.close()
 
 
 def run_apply(
@@ -112,10 +119,13 @@ def run_apply(
     on_applied: Callable[[Change], None] | None = None,
 ) -> tuple[Plan, ApplyResult | None]:
     """Plan (or check the saved plan), confirm, apply. (plan, None) when nothing was applied."""
-    desired = repo.state()
+    # Read (and so validated) before the target is opened: invalid state/ touches nothing.
+    wanted = repo.state()
     target = open_target(repo.config.target, repo.root, writable=True)
     try:
         platform = target.read()
+        # The same view as `make_plan`, so a saved plan's state digest is checked like for like.
+        desired = holdable(target, wanted)
         if saved is not None:
             check_fresh(saved, desired, platform)
             plan = saved

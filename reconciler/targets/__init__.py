@@ -3,6 +3,9 @@
 A target knows its platform and nothing of HRIS vendors. It reads what the platform holds into
 the model (`PlatformState`) and carries out plan changes. A target opened for planning is
 read-only: a forgotten dry-run check cannot change the platform.
+
+Plans compare the platform with the part of state/ it can hold (`holdable`), so a platform
+that cannot keep a field or an entity does not show it as a change after every apply.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import ConfigError
-from reconciler.model import Job, Member, Team, entities_digest
+from reconciler.model import DesiredState, Job, Member, Team, entities_digest
 
 if TYPE_CHECKING:
     from reconciler.plan import Change
@@ -78,6 +81,18 @@ class Target(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # Optional, see `holdable` below:
+    #   def holdable(self, desired: DesiredState) -> DesiredState
+    # The part of `desired` this platform can hold (fields it cannot keep cleared, entities it
+    # cannot keep dropped); what it leaves out it says in `PlatformState.limits`. A target
+    # without it holds everything.
+
+
+def holdable(target: Target, desired: DesiredState) -> DesiredState:
+    """The part of `desired` that `target` can hold: what plans compare with the platform."""
+    own = getattr(target, "holdable", None)
+    return desired if own is None else own(desired)
 
 
 def open_target(

@@ -13,8 +13,9 @@ Members are Users, teams are Groups; the mapping:
   id in the attribute `job_id_attribute` names (default: the enterprise extension's
   `costCenter`, which nothing else of hrsync uses; point it at a custom extension attribute
   where a provider offers one). read() rebuilds the jobs from the managed users, so a job
-  nobody holds is not kept; apply turns a job rename into title updates of its holders and a
-  job deletion into clearing the title and job id of any holder left.
+  nobody holds is not kept (and `holdable` leaves it out of plans); apply turns a job rename
+  into title updates of its holders and a job deletion into clearing the title and job id of
+  any holder left.
 
 Only Users and Groups with an `externalId` are managed; a hand-made User (no externalId) is
 `unmanaged` until `adopt` gives it one. Write order and resumability: see `scim_apply`.
@@ -22,11 +23,13 @@ Only Users and Groups with an `externalId` are managed; a hand-made User (no ext
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.errors import ConfigError, TargetError
+from reconciler.model import DesiredState
 from reconciler.plan import Change
 from reconciler.targets import Applied, PlatformState, UnmanagedMember
 from reconciler.targets.scim_apply import ScimWriter
@@ -47,7 +50,7 @@ from reconciler.targets.scim_mapping import (
 
 log = logging.getLogger(__name__)
 
-JOBS_LIMIT = "job profiles (kept as users' title)"
+JOBS_LIMIT = "job profiles (kept as their holders' title; a job nobody holds is not kept)"
 TEAM_TREE_LIMIT = "team parents and coaches"
 
 
@@ -113,6 +116,20 @@ class ScimTarget:
             limits=tuple(limits),
         )
 
+    def holdable(self, desired: DesiredState) -> DesiredState:
+        """`desired` as this provider can hold it: jobs only while someone holds them (a job
+        lives on its holders), teams without parent and coaches unless the team extension is
+        announced. `limits` in read() says the same to people."""
+        held = {m.job for m in desired.members.values() if m.job}
+        jobs = {key: job for key, job in desired.jobs.items() if key in held}
+        teams = desired.teams
+        if not self.layout().team_extension:
+            teams = {
+                key: dataclasses.replace(team, parent=None, coaches=())
+                for key, team in teams.items()
+            }
+        return dataclasses.replace(desired, teams=teams, jobs=jobs)
+
     def apply(self, changes: Sequence[Change], on_applied: Applied | None = None) -> None:
         self._require_writable()
         if not changes:
@@ -168,6 +185,7 @@ def open_target(
         concurrency=int(settings.get("concurrency", 8)),
         timeout=float(settings.get("timeout", 30)),
         retries=int(settings.get("retries", 5)),
+        bulk=_bulk_setting(settings.get("bulk", "auto")),
     )
     return ScimTarget(
         http,
@@ -175,3 +193,12 @@ def open_target(
         team_extension=settings.get("team_extension", DEFAULT_TEAM_EXTENSION),
         job_id_attribute=settings.get("job_id_attribute", DEFAULT_JOB_ID_ATTRIBUTE),
     )
+
+
+def _bulk_setting(value) -> bool:
+    # YAML reads a bare `off` as False.
+    if value in ("auto", True):
+        return True
+    if value in ("off", False):
+        return False
+    raise ConfigError(f"scim target: bulk is {value!r}; use auto or off")

@@ -15,10 +15,14 @@
 `on_applied` is called, in plan order, for the changes of a phase once the whole phase is done:
 a member change counts as done once its user, its manager link and its membership are written.
 
-Writes run `concurrency` at a time (one pool per step, never nested). Bulk (RFC 7644 §3.7) is
-not used even where announced: a bulk request's per-operation failures (a 409 on one e-mail)
-and its partial completion would need their own recovery path, while concurrent single calls
-reach the provider's own throughput limit already (see bench/bench_scim.py).
+Writes run `concurrency` at a time (one pool per step, never nested). Where the provider
+announces Bulk (RFC 7644 §3.7) and the target's `bulk` is `auto`, each step's user creates and
+PATCHes, membership PATCHes and deletions go out as bulk requests (see `scim_bulk`); teams stay
+single requests (a handful, and their new ids are needed at once). A bulk operation that fails
+is written again on its own, through the same path as without Bulk: a 409 on an e-mail becomes
+the same error with the `hrsync link` hint, and a create that failed (or whose bulk answer was
+lost and was sent again) first re-reads the users, so an account the provider did make is
+found by its externalId instead of made twice.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from reconciler.errors import TargetError
 from reconciler.plan import Change
+from reconciler.targets.scim_bulk import Write, write_bulk
 from reconciler.targets.scim_directory import Directory
 from reconciler.targets.scim_http import ScimHttp
 from reconciler.targets.scim_mapping import (
@@ -54,6 +59,8 @@ class ScimWriter:
         self.http = http
         self.layout = layout
         self.dir = directory
+        self.bulk = http.bulk_limits() is not None
+        self.patch = http.capabilities().patch
         self.rewritten: set[str] = set()  # HRIS ids of members whose users are written in full
         self.job_names = {
             job_id: job.name for job_id, job in jobs_of(directory.managed_users(), layout).items()
@@ -99,7 +106,7 @@ class ScimWriter:
                 cleared = {"title": None, self.layout.job_id_path: None}
                 self._rewrite_users((uid, cleared) for c in removed for uid in self._holders(c.id))
             else:
-                self.http.run_all([lambda c=c: self._delete(c) for c in removed])
+                self._delete_all(removed)
             self._done(removed, done)
 
     @staticmethod
@@ -126,17 +133,15 @@ class ScimWriter:
     def _rewrite_users(self, writes: Iterable[tuple[str, Fields]]) -> None:
         """Team and job names kept on users (department, title): written on the managed users
         that no member change rewrites in full anyway, and only where they differ."""
-        tasks = []
+        edits = []
         for uid, fields in writes:
             user = self.dir.users.get(uid)
             if user is None or not user.get("externalId") or user["externalId"] in self.rewritten:
                 continue
             changed = changed_fields(user, fields)
             if changed:
-                tasks.append(
-                    lambda uid=uid, changed=changed: self._modify(f"/Users/{uid}", changed)
-                )
-        self.http.run_all(tasks)
+                edits.append(_fields_edit(f"/Users/{uid}", changed))
+        self._modify_all(edits)
 
     # -- members -------------------------------------------------------------
 
@@ -161,10 +166,11 @@ class ScimWriter:
         return [waves[k] for k in sorted(waves)]
 
     def _apply_wave(self, wave: list[Change]) -> None:
-        results = self.http.run_all([lambda c=c: self._upsert_user(c) for c in wave])
+        single = self._bulk_users(wave) if self.bulk and len(wave) > 1 else wave
+        results = self.http.run_all([lambda c=c: self._upsert_user(c) for c in single])
         # A uniqueness conflict can be a swap inside this plan (one member's old e-mail is
         # another's new one): tried once more after the rest of the wave freed it.
-        for change, result in zip(wave, results, strict=True):
+        for change, result in zip(single, results, strict=True):
             if result is not None:
                 continue
             if self._upsert_user(change) is None:
@@ -175,9 +181,44 @@ class ScimWriter:
                     f"adopt that account with `hrsync link --email {email}`"
                 )
 
-    def _upsert_user(self, change: Change) -> str | None:
-        """The user's SCIM id once written; None on a uniqueness conflict."""
-        member = change.after
+    def _bulk_users(self, wave: list[Change]) -> list[Change]:
+        """Write the wave's users in bulk; the changes left to write singly (failed, or
+        needing a PUT where PATCH is not offered)."""
+        writes: list[Write] = []
+        owners: list[Change] = []
+        single: list[Change] = []
+        for change in wave:
+            fields = self._user_fields(change.after)
+            uid = self.dir.user_by_ext.get(change.id)
+            if uid is None:
+                writes.append(Write("POST", "/Users", body_of(fields, CORE_USER)))
+            elif not self.patch:
+                single.append(change)
+                continue
+            else:
+                changed = changed_fields(self.dir.users[uid], fields)
+                if not changed:
+                    continue
+                writes.append(Write.patch(f"/Users/{uid}", patch_ops(changed)))
+            owners.append(change)
+        failed_create = False
+        for change, write, outcome in zip(
+            owners, writes, write_bulk(self.http, writes), strict=True
+        ):
+            created = write.method == "POST"
+            if outcome.ok and (outcome.resource_id or not created):
+                if created:
+                    self._remember({**write.data, "id": outcome.resource_id})
+                continue
+            failed_create = failed_create or created
+            single.append(change)
+        if failed_create:
+            # A 409 may be an account made by an earlier try of this very request whose
+            # answer was lost: read the users again, so it is found by its externalId.
+            self.dir.reload_users(self.http)
+        return single
+
+    def _user_fields(self, member) -> Fields:
         manager = self.dir.user_by_ext.get(member.manager) if member.manager else None
         if member.manager and manager is None:
             log.warning(
@@ -185,12 +226,17 @@ class ScimWriter:
                 member.id,
                 member.manager,
             )
-        fields = self.layout.user_fields(
+        return self.layout.user_fields(
             member,
             job_name=self.job_names.get(member.job) if member.job else None,
             team_name=self.team_names.get(member.team) if member.team else None,
             manager=manager,
         )
+
+    def _upsert_user(self, change: Change) -> str | None:
+        """The user's SCIM id once written; None on a uniqueness conflict."""
+        member = change.after
+        fields = self._user_fields(member)
         uid = self.dir.user_by_ext.get(member.id)
         if uid is None:
             response = self.http.create("/Users", body_of(fields, CORE_USER), ok=(200, 201, 409))
@@ -231,39 +277,70 @@ class ScimWriter:
                 adds[want].append(uid)
             for gid in have - {want}:
                 removes[gid].append(uid)
-        self.http.run_all(
+        self._modify_all(
             [
-                lambda gid=gid: self._write_members(gid, adds.get(gid, []), removes.get(gid, []))
+                _members_edit(gid, adds.get(gid, []), removes.get(gid, []))
                 for gid in sorted(set(adds) | set(removes))
             ]
         )
 
-    def _write_members(self, gid: str, add: list[str], remove: list[str]) -> None:
-        ops = [{"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in remove]
-        if add:
-            ops.append({"op": "add", "path": "members", "value": [{"value": u} for u in add]})
-
-        def merge(group: dict) -> dict:
-            gone = set(remove) | set(add)
-            kept = [m for m in group.get("members") or [] if m.get("value") not in gone]
-            return {**group, "members": kept + [{"value": u} for u in add]}
-
-        self.http.modify(f"/Groups/{gid}", ops, merge)
-
     # -- deletions and plain writes -----------------------------------------
 
-    def _delete(self, change: Change) -> None:
-        index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
-        scim_id = index.get(change.id)
-        if scim_id is None:
-            return
-        endpoint = "/Users" if change.kind == "members" else "/Groups"
-        self.http.delete(f"{endpoint}/{scim_id}")
-        # Gone from the index too, so the job deletions after it no longer see it as a holder.
-        index.pop(change.id, None)
+    def _delete_all(self, removed: list[Change]) -> None:
+        located = []
+        for change in removed:
+            index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
+            scim_id = index.get(change.id)
+            if scim_id is not None:
+                endpoint = "/Users" if change.kind == "members" else "/Groups"
+                located.append(f"{endpoint}/{scim_id}")
+        if self.bulk and len(located) > 1:
+            outcomes = write_bulk(self.http, [Write("DELETE", loc) for loc in located])
+            located = [
+                loc
+                for loc, outcome in zip(located, outcomes, strict=True)
+                if not (outcome.ok or outcome.status == 404)
+            ]
+        self.http.run_all([lambda loc=loc: self.http.delete(loc) for loc in located])
+        for change in removed:
+            # Gone from the index too, so the job deletions after it see no holder in it.
+            index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
+            index.pop(change.id, None)
+
+    def _modify_all(self, edits: list[Edit]) -> None:
+        """Carry out `edits`: in bulk PATCHes where offered, each failed one again on its own
+        (PATCH, or the guarded PUT). A 409 here is not reported: these writes only repeat names
+        and memberships, and the member changes that carry e-mails report their own."""
+        if self.bulk and self.patch and len(edits) > 1:
+            writes = [Write.patch(location, ops) for location, ops, _ in edits]
+            outcomes = write_bulk(self.http, writes)
+            edits = [e for e, o in zip(edits, outcomes, strict=True) if not o.ok]
+        self.http.run_all([lambda e=e: self.http.modify(*e) for e in edits])
 
     def _modify(self, location: str, fields: Fields) -> bool:
         """Write `fields`; True when the provider refused a value as not unique (409)."""
         if not fields:
             return False
-        return self.http.modify(location, patch_ops(fields), lambda r: merged(r, fields))
+        return self.http.modify(*_fields_edit(location, fields))
+
+
+Edit = tuple[str, list[dict], Callable[[dict], dict]]
+"""(location, PATCH operations, the full resource with the change made, for a PUT)."""
+
+
+def _fields_edit(location: str, fields: Fields) -> Edit:
+    return location, patch_ops(fields), lambda resource: merged(resource, fields)
+
+
+def _members_edit(gid: str, add: list[str], remove: list[str]) -> Edit:
+    """Every add and remove of one Group's members in one write."""
+    ops = [{"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in remove]
+    if add:
+        ops.append({"op": "add", "path": "members", "value": [{"value": u} for u in add]})
+
+    def merge(group: dict) -> dict:
+        gone = set(remove) | set(add)
+        kept = [m for m in group.get("members") or [] if m.get("value") not in gone]
+        return {**group, "members": kept + [{"value": u} for u in add]}
+
+    return f"/Groups/{gid}", ops, merge

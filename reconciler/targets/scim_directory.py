@@ -28,6 +28,13 @@ class Directory:
             directory.add_group(group)
         return directory
 
+    def reload_users(self, http: ScimHttp) -> None:
+        """Read the users again (after writes whose outcome is unknown), keeping the groups."""
+        self.users.clear()
+        self.user_by_ext.clear()
+        for user in http.list_all("/Users"):
+            self.add_user(user)
+
     def add_user(self, user: dict) -> None:
         self.users[user["id"]] = user
         ext = user.get("externalId")

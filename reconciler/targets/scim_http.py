@@ -26,6 +26,8 @@ PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 DEFAULT_PAGE_SIZE = 100
 PAGE_SIZE_CAP = 1000
 ETAG_RETRIES = 3
+# A provider that announces Bulk without maxPayloadSize gets requests no larger than this.
+DEFAULT_BULK_BYTES = 1024 * 1024
 
 T = TypeVar("T")
 
@@ -40,6 +42,8 @@ class Capabilities:
     page_size: int
     user_extensions: frozenset[str]
     group_extensions: frozenset[str]
+    bulk_operations: int = 0  # announced maxOperations; 0: no Bulk
+    bulk_bytes: int = DEFAULT_BULK_BYTES
 
 
 class ScimHttp:
@@ -54,6 +58,7 @@ class ScimHttp:
         concurrency: int = 8,
         timeout: float = 30.0,
         retries: int = 5,
+        bulk: bool = True,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] | None = None,
     ):
@@ -69,6 +74,7 @@ class ScimHttp:
             **extra,
         )
         self.concurrency = max(1, concurrency)
+        self.bulk = bulk
         self._caps: Capabilities | None = None
 
     # -- plain calls ---------------------------------------------------------
@@ -109,6 +115,8 @@ class ScimHttp:
         max_results = (config.get("filter") or {}).get("maxResults")
         page_size = min(PAGE_SIZE_CAP, int(max_results)) if max_results else DEFAULT_PAGE_SIZE
         extensions = self._resource_type_extensions()
+        bulk = config.get("bulk") or {}
+        bulk_operations = int(bulk.get("maxOperations") or 0) if bulk.get("supported") else 0
         return Capabilities(
             patch=supported("patch"),
             filter=supported("filter"),
@@ -116,7 +124,19 @@ class ScimHttp:
             page_size=max(1, page_size),
             user_extensions=frozenset(extensions.get("User", ())),
             group_extensions=frozenset(extensions.get("Group", ())),
+            bulk_operations=bulk_operations,
+            bulk_bytes=int(bulk.get("maxPayloadSize") or DEFAULT_BULK_BYTES),
         )
+
+    def bulk_limits(self) -> tuple[int, int] | None:
+        """(operations, bytes) per bulk request, or None when Bulk is off or not announced
+        (a maxOperations of 1 saves nothing over single requests)."""
+        if not self.bulk:
+            return None
+        caps = self.capabilities()
+        if caps.bulk_operations < 2:
+            return None
+        return caps.bulk_operations, caps.bulk_bytes
 
     def _resource_type_extensions(self) -> dict[str, list[str]]:
         """Schema extensions per resource type. A provider that serves no /ResourceTypes gets

@@ -38,6 +38,19 @@ def proxies():
         proxy.stop()
 
 
+def fail_first(method: str, path: str, fault: Fault):
+    """Proxy faults: `fault` for the first `method` request to a path starting with `path`."""
+    hit: list[int] = []
+
+    def faults(n: int, m: str, p: str) -> Fault | None:
+        if m == method and p.startswith(path) and not hit:
+            hit.append(n)
+            return fault
+        return None
+
+    return faults
+
+
 def open_scim(server, url: str | None = None, *, writable: bool = True, **settings):
     settings = {"base_url": url or server.url, **settings}
     return open_target(settings, Path("."), {"SCIM_TOKEN": server.token}, writable=writable)
@@ -323,11 +336,17 @@ def test_hand_made_user_is_left_alone_until_adopted(server):
     assert_converged(target, wanted)
 
 
-def test_apply_cut_off_midway_then_rerun_converges_without_duplicates(server, proxies):
+@pytest.mark.parametrize(("bulk", "cut_after"), [("off", 20), ("auto", 11)])
+def test_apply_cut_off_midway_then_rerun_converges_without_duplicates(
+    server, proxies, bulk, cut_after
+):
     desired = org()
-    # After 20 requests the provider is unreachable: the first apply dies part-way.
-    proxy = proxies(server.url, faults=lambda n, m, p: Fault(drop="before") if n > 20 else None)
-    broken = open_scim(server, proxy.url, retries=0)
+    # After `cut_after` requests the provider is unreachable: the first apply dies part-way
+    # (with Bulk: after the leads' bulk request, before the engineers').
+    proxy = proxies(
+        server.url, faults=lambda n, m, p: Fault(drop="before") if n > cut_after else None
+    )
+    broken = open_scim(server, proxy.url, retries=0, bulk=bulk)
     applied = []
     with pytest.raises(TargetError, match="failed after 1 tries"):
         sync(broken, desired, applied.append)
@@ -342,22 +361,33 @@ def test_apply_cut_off_midway_then_rerun_converges_without_duplicates(server, pr
     assert_converged(target, desired)
 
 
-def test_create_whose_answer_was_lost_is_not_made_twice(server, proxies):
+@pytest.mark.parametrize(
+    ("bulk", "endpoint", "lost"), [("off", "/v2/Users", 3), ("auto", "/v2/Bulk", 2)]
+)
+def test_create_whose_answer_was_lost_is_not_made_twice(server, proxies, bulk, endpoint, lost):
+    """The provider makes the users but its answer never arrives; the client sends the same
+    request again. With Bulk: the engineers' bulk request (the second), whose repeat answers
+    409 for every user, so they are re-read and found by externalId."""
     desired = org(10)
     posts = []
 
-    def lose_third_user_create(n: int, method: str, path: str):
-        if method == "POST" and path.startswith("/v2/Users"):
+    def lose_answer(n: int, method: str, path: str):
+        if method == "POST" and path.startswith(endpoint):
             posts.append(n)
-            if len(posts) == 3:
+            if len(posts) == lost:
                 return Fault(drop="after")
         return None
 
-    proxy = proxies(server.url, faults=lose_third_user_create)
-    target = open_scim(server, proxy.url, retries=2)
+    proxy = proxies(server.url, faults=lose_answer)
+    target = open_scim(server, proxy.url, retries=2, bulk=bulk)
     sync(target, desired)
 
     assert any(outcome == "dropped after" for *_, outcome in proxy.seen)
+    dropped = next(n for n, *_, outcome in proxy.seen if outcome == "dropped after")
+    if bulk == "auto":
+        later = [(m, p) for n, m, p, _ in proxy.seen if n > dropped]
+        assert ("POST", "/v2/Bulk") in later  # the same request again
+        assert any(m == "GET" and p.startswith("/v2/Users?") for m, p in later)  # re-read
     assert len(server.all("/Users")) == 10
     assert len(users(server)) == 10
     assert_converged(target, desired)
@@ -404,9 +434,10 @@ def test_bad_token_gives_a_clear_error_without_the_token(server):
         )
 
 
-def test_uniqueness_conflict_names_the_email_and_the_link_command(server):
+@pytest.mark.parametrize("bulk", ["off", "auto"])
+def test_uniqueness_conflict_names_the_email_and_the_link_command(server, bulk):
     desired = org(6)
-    target = open_scim(server)
+    target = open_scim(server, bulk=bulk)
     plan = compute_plan(desired, target.read())
     # Someone makes an account by hand between plan and apply.
     hand_made(server, "dev1@acme.com")
@@ -430,7 +461,8 @@ def test_read_only_target_refuses_writes_before_any_request(server, proxies):
     assert server.all("/Users") == []
 
 
-def test_rate_limits_and_server_errors_are_survived(server, proxies):
+@pytest.mark.parametrize("bulk", ["off", "auto"])
+def test_rate_limits_and_server_errors_are_survived(server, proxies, bulk):
     def flaky(n: int, method: str, path: str):
         if n % 4 == 0:
             return too_many("0")
@@ -442,11 +474,11 @@ def test_rate_limits_and_server_errors_are_survived(server, proxies):
 
     proxy = proxies(server.url, faults=flaky)
     desired = org()
-    target = open_scim(server, proxy.url, concurrency=4)
+    target = open_scim(server, proxy.url, concurrency=4, bulk=bulk)
     sync(target, desired)
 
     outcomes = [outcome for *_, outcome in proxy.seen]
-    assert outcomes.count(429) > 5 and outcomes.count(503) > 2
+    assert outcomes.count(429) >= 4 and outcomes.count(503) >= 2
     assert len(server.all("/Users")) == 30
     assert_converged(target, desired)
 
@@ -456,16 +488,8 @@ def test_provider_without_patch_or_filter_gets_guarded_puts(proxies):
         config={"patch": {"supported": False}, "filter": {"supported": False, "maxResults": 7}}
     )
     try:
-        first_put = []
-
-        def stale_first_put(n: int, method: str, path: str):
-            # A concurrent edit between our GET and PUT: the provider answers 412.
-            if method == "PUT" and not first_put:
-                first_put.append(n)
-                return Fault(status=412)
-            return None
-
-        proxy = proxies(server.url, faults=stale_first_put)
+        # A concurrent edit between our first GET and PUT: the provider answers 412.
+        proxy = proxies(server.url, faults=fail_first("PUT", "/v2/", Fault(status=412)))
         target = open_scim(server, proxy.url)
         desired = org()
         sync(target, desired)
@@ -497,14 +521,44 @@ def test_without_the_team_extension_parents_and_coaches_are_not_written():
     try:
         target = open_scim(server)
         desired = org(6)
-        sync(target, desired)
+        held = target.holdable(desired)
+        sync(target, held)
         state = target.read()
         assert TEAM_TREE_LIMIT in state.limits
         assert all(EXT not in g for g in server.all("/Groups"))
         assert state.teams["PLT"] == Team("PLT", "Platform")
         assert state.members == desired.members
+        # Compared with what the provider can hold, nothing is left; compared with the whole
+        # state, every team with a parent or coaches would show as an update after every apply.
+        assert held.teams["PLT"] == Team("PLT", "Platform")
+        assert_converged(target, held)
+        assert {c.id for c in compute_plan(desired, state).changes} == set(desired.teams)
     finally:
         server.stop()
+
+
+def test_a_job_nobody_holds_is_not_planned_as_a_create_for_ever(server):
+    desired = org(6)
+    intern = Job("INT", "Intern")
+    wanted = dataclasses.replace(desired, jobs={**desired.jobs, "INT": intern})
+    target = open_scim(server)
+
+    held = target.holdable(wanted)
+    assert "INT" not in held.jobs and held.jobs == desired.jobs
+    assert held.teams == wanted.teams  # the team extension is announced: teams held whole
+    sync(target, held)
+    assert_converged(target, target.holdable(wanted))
+
+    # Once someone holds it, the job is planned and written with them.
+    hired = edit(wanted, "members", "2000", job="INT")
+    plan = compute_plan(target.holdable(hired), target.read())
+    assert [(c.kind, c.action, c.id) for c in plan.changes] == [
+        ("jobs", "create", "INT"),
+        ("members", "update", "2000"),
+    ]
+    target.apply(plan.changes)
+    assert users(server)["2000"]["title"] == "Intern"
+    assert_converged(target, target.holdable(hired))
 
 
 def test_an_email_passed_from_one_member_to_a_new_one_in_one_plan(server):
@@ -526,3 +580,86 @@ def test_job_id_attribute_in_a_schema_the_provider_lacks_is_refused(server):
     target = open_scim(server, job_id_attribute="urn:example:params:scim:schemas:jobs:1.0:User:id")
     with pytest.raises(ConfigError, match="job_id_attribute"):
         target.read()
+
+
+def bulk_requests(proxy) -> list[int | str]:
+    return [outcome for _, m, p, outcome in proxy.seen if m == "POST" and p == "/v2/Bulk"]
+
+
+def test_users_memberships_and_deletes_go_in_bulk_where_announced(server, proxies):
+    proxy = proxies(server.url)
+    target = open_scim(server, proxy.url)
+    desired = org()
+    sync(target, desired)
+
+    # Waves: the director alone (one request), the leads, the engineers, the memberships.
+    assert bulk_requests(proxy) == [200, 200, 200]
+    assert proxy.count("POST") == 4 + 1 + 3  # teams, the director, the bulk requests
+    assert proxy.count("PATCH") == 0
+    assert_converged(target, desired)
+
+    gone = {k for k, m in desired.members.items() if m.team == "APP" and m.job == "DEV"}
+    cleaned = dataclasses.replace(
+        desired, members={k: m for k, m in desired.members.items() if k not in gone}
+    )
+    before = len(bulk_requests(proxy))
+    sync(target, cleaned)
+    assert len(bulk_requests(proxy)) == before + 1  # every deletion in one request
+    assert proxy.count("DELETE") == 0
+    assert set(users(server)) == set(cleaned.members)
+    assert_converged(target, cleaned)
+
+
+def test_bulk_requests_keep_to_the_announced_operations_and_payload(proxies):
+    server = start_scim_server(
+        config={"bulk": {"supported": True, "maxOperations": 5, "maxPayloadSize": 4000}}
+    )
+    try:
+        proxy = proxies(server.url)
+        target = open_scim(server, proxy.url)
+        desired = org()
+        sync(target, desired)
+
+        sent = bulk_requests(proxy)
+        # 26 engineers in at most 5 per request, each request under 4000 bytes: a 413 would
+        # show that a request was too large.
+        assert len(sent) >= 6 and set(sent) == {200}
+        assert len(users(server)) == 30
+        assert_converged(target, desired)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("announced", [False, True])
+def test_without_bulk_writes_are_single_requests(proxies, announced):
+    """A provider that does not announce Bulk, or a target configured `bulk: off`."""
+    config = None if announced else {"bulk": {"supported": False}}
+    server = start_scim_server(config=config)
+    try:
+        proxy = proxies(server.url)
+        target = open_scim(server, proxy.url, **({"bulk": "off"} if announced else {}))
+        desired = org(12)
+        sync(target, desired)
+        assert bulk_requests(proxy) == []
+        assert proxy.count("POST") == 4 + 12
+        assert len(users(server)) == 12
+        assert_converged(target, desired)
+    finally:
+        server.stop()
+
+
+def test_bulk_setting_is_checked(server):
+    with pytest.raises(ConfigError, match="bulk is 'sometimes'"):
+        open_scim(server, bulk="sometimes")
+
+
+def test_a_bulk_request_refused_as_too_large_is_split(server, proxies):
+    proxy = proxies(server.url, faults=fail_first("POST", "/v2/Bulk", Fault(status=413)))
+    target = open_scim(server, proxy.url)
+    desired = org()
+    sync(target, desired)
+
+    # The leads' request (3 users) is refused, then sent as 1 + 2.
+    assert bulk_requests(proxy)[:3] == [413, 200, 200]
+    assert len(server.all("/Users")) == 30
+    assert_converged(target, desired)
