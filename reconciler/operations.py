@@ -6,14 +6,14 @@ The CLI and the GitOps pipeline both call these; nothing here prints.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from reconciler.apply import ApplyResult, apply_plan, check_fresh
 from reconciler.bulk import gc_paused
+from reconciler.clock import today
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, InvalidInput, Problem, TargetError
 from reconciler.model import KINDS, DesiredState, Snapshot
@@ -23,17 +23,6 @@ from reconciler.propose import Proposal, ProposedChange, accept, propose
 from reconciler.sources import Progress, open_source
 from reconciler.state.tree import read_state, remove_entities, write_entities
 from reconciler.targets import PlatformState, holdable, open_target
-
-
-def today() -> date:
-    """Today in UTC; HRSYNC_TODAY=YYYY-MM-DD pins it (demos, tests, replaying a past night)."""
-    pinned = os.environ.get("HRSYNC_TODAY")
-    if pinned:
-        try:
-            return date.fromisoformat(pinned)
-        except ValueError:
-            raise ConfigError(f"HRSYNC_TODAY={pinned!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)

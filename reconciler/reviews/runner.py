@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from reconciler.clock import today as clock_today
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, HrsyncError
 from reconciler.model import DesiredState
-from reconciler.operations import today as operations_today
 from reconciler.policies import load_policy
 from reconciler.reviews.export import ExportResult, export_reviews
 from reconciler.reviews.model import Review, ReviewSubject
@@ -49,7 +49,7 @@ def run_export(
         root / ledger,
         company=config.company,
         dry_run=dry_run,
-        today=today or operations_today(),
+        today=today or clock_today(),
         progress=progress,
         ledger_label=ledger,
     )
@@ -68,7 +68,7 @@ def render_review(root: Path, review_id: str, *, today: date | None = None) -> b
             "only reviews of managed members are rendered"
         )
     return render_review_pdf(
-        review, subject, company=config.company, generated_on=today or operations_today()
+        review, subject, company=config.company, generated_on=today or clock_today()
     )
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from reconciler import clock
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
@@ -91,7 +92,7 @@ class AfasSource:
     http: VendorHttp
     settings: dict
     token_var: str
-    today: Callable[[], date] = lambda: datetime.now(AMSTERDAM).date()
+    today: Callable[[], date] = lambda: clock.today(AMSTERDAM)
     name: str = "afas"
 
     def __post_init__(self) -> None:

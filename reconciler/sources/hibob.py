@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
+from reconciler import clock
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
@@ -74,7 +75,7 @@ def open_source(
     env: Mapping[str, str],
     *,
     sleep: Callable[[float], None] = time.sleep,
-    today: Callable[[], date] = date.today,
+    today: Callable[[], date] = clock.today,
 ) -> HiBobSource:
     config = HiBobSettings.from_settings(settings)
     (user, token), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
@@ -94,7 +95,7 @@ class HiBobSource:
     name = "hibob"
 
     def __init__(
-        self, config: HiBobSettings, http: VendorHttp, *, today: Callable[[], date] = date.today
+        self, config: HiBobSettings, http: VendorHttp, *, today: Callable[[], date] = clock.today
     ):
         self.config = config
         self.http = http

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from reconciler import clock
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
@@ -121,7 +122,7 @@ class SoapClient:
 class NmbrsSource:
     soap: SoapClient
     settings: dict
-    today: Callable[[], date] = lambda: datetime.now(AMSTERDAM).date()
+    today: Callable[[], date] = lambda: clock.today(AMSTERDAM)
     name: str = "nmbrs"
 
     def __post_init__(self) -> None:

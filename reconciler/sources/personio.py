@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from reconciler import clock
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
@@ -80,7 +81,7 @@ def open_source(
     env: Mapping[str, str],
     *,
     sleep: Callable[[float], None] = time.sleep,
-    today: Callable[[], date] = date.today,
+    today: Callable[[], date] = clock.today,
 ) -> PersonioSource:
     config = PersonioSettings.from_settings(settings)
     (client_id, client_secret), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
@@ -104,7 +105,7 @@ class PersonioSource:
         client_id: str,
         client_secret: str,
         *,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = clock.today,
     ):
         self.config = config
         self.http = http

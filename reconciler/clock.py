@@ -1,0 +1,22 @@
+"""What "today" is, for every rule that depends on dates (leavers, future hires).
+
+HRSYNC_TODAY=YYYY-MM-DD pins it everywhere at once: demos, tests, replaying a past night.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, tzinfo
+
+from reconciler.errors import ConfigError
+
+
+def today(zone: tzinfo = UTC) -> date:
+    """Today in `zone` (UTC unless a vendor counts its dates elsewhere), or the pinned day."""
+    pinned = os.environ.get("HRSYNC_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise ConfigError(f"HRSYNC_TODAY={pinned!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.now(zone).date()
