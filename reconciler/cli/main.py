@@ -18,6 +18,7 @@ from reconciler.cli import commands
 from reconciler.cli.output import Progress, render_to, write_file
 from reconciler.config import find_root
 from reconciler.errors import HrsyncError, InvalidInput
+from reconciler.gitops.dropped import Ledger
 from reconciler.plan import Plan
 from reconciler.render.json import plan_json, platform_json, proposal_json
 from reconciler.render.markdown import plan_markdown, proposal_markdown
@@ -117,6 +118,15 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
         with Progress() as progress:
             snapshot = ops.fetch_snapshot(repo, progress)
     proposal = ops.make_proposal(repo, snapshot)
+    # What a reviewer dropped stays dropped here too, as in the nightly run.
+    reviewed = Ledger.load(repo.root).without_dropped(proposal)
+    if len(reviewed.changes) != len(proposal.changes):
+        dropped = len(proposal.changes) - len(reviewed.changes)
+        click.echo(
+            f"· {dropped} change(s) dropped in review are left out (policies/dropped.yaml)",
+            err=True,
+        )
+    proposal = reviewed
     renderer = {"text": proposal_text, "markdown": proposal_markdown, "json": proposal_json}[fmt]
     click.echo(render_to(renderer, proposal), nl=False)
     if write:

@@ -69,6 +69,10 @@ def test_three_nights(runner, tmp_path):
     assert ops.read_platform(ops.Repo.open(runner)).members["1012"].active is False
     ledger = yaml.safe_load((runner / "policies/dropped.yaml").read_text())
     assert [(e["id"], e["by"]) for e in ledger["members"]] == [("1016", str(REVIEWER))]
+    # A person running `hrsync propose` by hand sees what the night saw: 1016 stays dropped.
+    shown = CliRunner().invoke(cli, ["-C", str(runner), "propose"])
+    assert shown.exit_code == 0 and "member 1016" not in shown.stdout
+    assert "1 change(s) dropped in review are left out" in shown.stderr
     members_branch = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"])
     assert "members/1016" not in members_branch.message  # not re-added
     assert "members/1041" in members_branch.message  # the new hire waits for review
