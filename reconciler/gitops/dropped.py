@@ -34,6 +34,7 @@ from reconciler.model import KINDS
 from reconciler.propose import Proposal, ProposedChange
 from reconciler.state.entities import SINGULAR, entity_from_data
 from reconciler.state.loader import dump_yaml, load_yaml_file
+from reconciler.state.schemas import validate_document
 
 DROPPED_FILE = "policies/dropped.yaml"
 HEADER = (
@@ -73,7 +74,8 @@ class Ledger:
         path = root / DROPPED_FILE
         if not path.exists():
             return cls({})
-        data, _ = load_yaml_file(path, root)
+        data, lines = load_yaml_file(path, root)
+        validate_document("dropped", data or {}, lines, DROPPED_FILE)
         return cls(data or {})
 
     def save(self, root: Path) -> None:

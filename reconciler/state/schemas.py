@@ -18,6 +18,7 @@ SCHEMA_FILES = {
     "exclude": "exclude.schema.json",
     "config": "config.schema.json",
     "plan": "plan.schema.json",
+    "dropped": "dropped.schema.json",
     "review": "review.schema.json",
 }
 

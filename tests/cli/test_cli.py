@@ -206,3 +206,9 @@ def test_this_repository_is_a_valid_example_state_repository():
     shipped = sorted(p.name for p in (root / "schemas").glob("*.json"))
     packaged = sorted(p.name for p in (root / "reconciler/schemas").glob("*.json"))
     assert shipped == packaged and "member.schema.json" in shipped
+
+
+def test_a_damaged_dropped_ledger_is_named_not_a_traceback(company):
+    (company / "policies/dropped.yaml").write_text("members:\n  - id: '3'\n    digst: abc\n")
+    out = run(company, "propose", code=1)
+    assert "policies/dropped.yaml, line 2" in out and "'digest' is a required property" in out
