@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.model import KINDS
-from reconciler.state.loader import dump_yaml, load_yaml_file
+from reconciler.state.loader import load_yaml_file
 from reconciler.state.schemas import validate_document
 
 POLICY_FILE = "policies/sync.yaml"
@@ -107,17 +107,3 @@ jobs: []
 
 def policy_text(mode: str = "manual") -> str:
     return POLICY_TEMPLATE.format(mode=mode)
-
-
-def write_exclusion(root: Path, kind: str, entity_id: str, reason: str, by: str) -> None:
-    path = root / EXCLUDE_FILE
-    data = {k: [] for k in KINDS}
-    if path.exists():
-        loaded, _ = load_yaml_file(path, root)
-        data.update(loaded or {})
-    if entity_id not in {item["id"] for item in data[kind]}:
-        data[kind].append({"id": entity_id, "reason": reason, "by": by})
-    path.write_text(
-        dump_yaml(data, "# yaml-language-server: $schema=../schemas/exclude.schema.json"),
-        encoding="utf-8",
-    )

@@ -5,20 +5,15 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
-from pathlib import Path
 
 import click
 
 from reconciler import operations as ops
-from reconciler.config import find_root
+from reconciler.cli.output import repo_root
 from reconciler.gitops.render import history_text, pending_text, proposal_detail_text, sync_text
 from reconciler.model import KINDS
 
 KIND_CHOICE = click.Choice([*KINDS, "all"])
-
-
-def _root(ctx: click.Context) -> Path:
-    return find_root(ctx.find_root().obj or Path.cwd())
 
 
 def _kinds(kind: str) -> tuple[str, ...]:
@@ -34,7 +29,7 @@ def sync(ctx, kind: str, no_apply: bool) -> None:
     branch and pull request per kind for the manual ones, apply if main changed."""
     from reconciler.gitops.pipeline import run_sync
 
-    report = run_sync(_root(ctx), _kinds(kind), apply=not no_apply)
+    report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     _echo(sync_text, report)
@@ -57,7 +52,7 @@ def review_list(ctx) -> None:
     """The proposals waiting for review."""
     from reconciler.gitops.review import pending
 
-    _echo(pending_text, pending(_root(ctx)))
+    _echo(pending_text, pending(repo_root(ctx)))
 
 
 @review.command("show")
@@ -67,7 +62,7 @@ def review_show(ctx, kind: str) -> None:
     """One proposal, entity by entity, field before → after."""
     from reconciler.gitops.review import find_pending
 
-    _echo(proposal_detail_text, find_pending(_root(ctx), kind))
+    _echo(proposal_detail_text, find_pending(repo_root(ctx), kind))
     click.echo(f"\nApprove with `hrsync review approve {kind}`; leave items out with --drop ID.")
 
 
@@ -82,7 +77,7 @@ def review_approve(ctx, kind: str, as_: str | None, drop: tuple[str, ...], no_ap
     apply."""
     from reconciler.gitops.review import approve, approver_identity
 
-    root = _root(ctx)
+    root = repo_root(ctx)
     result = approve(root, kind, approver_identity(root, as_), drop=drop, apply=not no_apply)
     if result.dropped:
         click.echo(f"dropped from the proposal: {', '.join(result.dropped)}")
@@ -107,7 +102,7 @@ def history(ctx, member, team, job, since, fmt: str) -> None:
     from reconciler.gitops.history import history as read_history
     from reconciler.gitops.pipeline import settings_of
 
-    root = _root(ctx)
+    root = repo_root(ctx)
     settings = settings_of(ops.Repo.open(root))
     checkout = Checkout(root, settings)
     main = checkout.rev(settings.main) or "HEAD"
@@ -127,7 +122,7 @@ def workflows(ctx, check: bool) -> None:
     request, apply on merge) from hrsync.yaml and policies/sync.yaml."""
     from reconciler.gitops.workflows import expected_workflows, write_workflows
 
-    repo = ops.Repo.open(_root(ctx))
+    repo = ops.Repo.open(repo_root(ctx))
     if check:
         stale = [
             rel
@@ -153,7 +148,7 @@ def plan_comment(ctx, number: int) -> None:
     from reconciler.gitops.forge import open_forge
     from reconciler.render.markdown import plan_markdown
 
-    repo = ops.Repo.open(_root(ctx))
+    repo = ops.Repo.open(repo_root(ctx))
     plan = ops.make_plan(repo)
     buffer = io.StringIO()
     buffer.write("<!-- hrsync:plan -->\n")

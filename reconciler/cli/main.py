@@ -15,8 +15,7 @@ import click
 
 from reconciler import operations as ops
 from reconciler.cli import commands
-from reconciler.cli.output import Progress, render_to, write_file
-from reconciler.config import find_root
+from reconciler.cli.output import Progress, render_to, repo_root, write_file
 from reconciler.errors import HrsyncError, InvalidInput
 from reconciler.gitops.dropped import Ledger
 from reconciler.plan import Plan
@@ -64,7 +63,7 @@ def cli(ctx: click.Context, repo_dir: Path | None, verbose: bool) -> None:
 
 
 def _repo(ctx: click.Context) -> ops.Repo:
-    return ops.Repo.open(find_root(ctx.obj or Path.cwd()))
+    return ops.Repo.open(repo_root(ctx))
 
 
 @cli.command()

@@ -10,10 +10,17 @@ from pathlib import Path
 
 import click
 
+from reconciler.config import find_root
 from reconciler.errors import InvalidInput, Problem
 from reconciler.plan import Plan
 from reconciler.state.loader import Lines
 from reconciler.state.schemas import schema_problems
+
+
+def repo_root(ctx: click.Context) -> Path:
+    """The repository: `hrsync -C DIR`, else the folder holding hrsync.yaml from here up."""
+    given = ctx.find_root().obj
+    return find_root(given if isinstance(given, Path) else Path.cwd())
 
 
 def render_to(renderer, value) -> str:
@@ -65,7 +72,3 @@ class Progress:
         if self.enabled and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
-
-
-def echo_err(message: str) -> None:
-    click.echo(message, err=True)

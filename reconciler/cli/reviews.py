@@ -7,18 +7,12 @@ from pathlib import Path
 
 import click
 
-from reconciler.config import find_root
+from reconciler.cli.output import repo_root
 from reconciler.reviews.listing import render_export
 from reconciler.reviews.runner import render_review, run_export
 
 EXIT_ERROR = 1
 EXIT_PENDING = 2  # a dry run found reviews to upload
-
-
-def _root(ctx: click.Context) -> Path:
-    """The repository root: `hrsync -C DIR`, or the nearest one above the working folder."""
-    given = ctx.find_root().obj
-    return find_root(given if isinstance(given, Path) else Path.cwd())
 
 
 @click.group("reviews")
@@ -34,7 +28,7 @@ def export(ctx: click.Context, dry_run: bool) -> None:
     reviews/ledger.yaml. Exit code 2 after a dry run that found reviews to upload."""
     stderr_is_tty = sys.stderr.isatty()
     progress = (lambda line: click.echo(line, err=True)) if stderr_is_tty else None
-    result = run_export(_root(ctx), dry_run=dry_run, progress=progress)
+    result = run_export(repo_root(ctx), dry_run=dry_run, progress=progress)
     click.echo(render_export(result), nl=False)
     if not dry_run and (result.uploaded or result.failed):
         click.echo(
@@ -60,6 +54,6 @@ def export(ctx: click.Context, dry_run: bool) -> None:
 @click.pass_context
 def render(ctx: click.Context, review_id: str, output: Path) -> None:
     """Write one review's PDF (drafts too, as a preview) without uploading it."""
-    content = render_review(_root(ctx), review_id)
+    content = render_review(repo_root(ctx), review_id)
     output.write_bytes(content)
     click.echo(f"wrote {output} ({len(content) // 1024} KiB)")

@@ -97,10 +97,6 @@ def content_digest(kind: str, entity) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def change_message(changes: Iterable[ProposedChange], trailers: dict[str, str]) -> str:
-    return message_with(changes, list(trailers.items()))
-
-
 def message_with(
     changes: Iterable[ProposedChange], trailers: list[tuple[str, str]], subject: str = ""
 ) -> str:

@@ -146,9 +146,6 @@ class SqlitePlatform:
                 unmanaged.append(UnmanagedMember(str(pk), email, first, last, bool(login)))
         return PlatformState(teams, jobs, members, tuple(unmanaged))
 
-    def reviews_db(self) -> sqlite3.Connection | None:
-        return self.db
-
     # -- writing -------------------------------------------------------------------------------
 
     def _writable_db(self) -> sqlite3.Connection:
