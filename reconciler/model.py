@@ -55,6 +55,9 @@ class Employee:
     manager: str | None = None
     start_date: date | None = None
     end_date: date | None = None
+    # Where the record came from ("export.csv, line 7", "Personio employee 123"), for error
+    # messages only: not compared, not digested, never written to the tree.
+    origin: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ _EMPLOYEE_FIELDS = tuple(f.name for f in fields(Employee))
 
 def _employee_data(e: Employee) -> dict:
     data = asdict(e)
+    del data["origin"]
     for key in ("start_date", "end_date"):
         if data[key] is not None:
             data[key] = data[key].isoformat()

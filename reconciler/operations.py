@@ -15,6 +15,8 @@ from reconciler.apply import ApplyResult, apply_plan, check_fresh
 from reconciler.bulk import gc_paused
 from reconciler.clock import today
 from reconciler.config import Config, load_config
+from reconciler.core.ids import shown
+from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, Problem, TargetError
 from reconciler.model import KINDS, DesiredState, Snapshot
 from reconciler.plan import Change, Plan, compute_plan
@@ -45,7 +47,7 @@ class Repo:
 def fetch_snapshot(repo: Repo, progress: Progress | None = None) -> Snapshot:
     source = open_source(repo.config.source, repo.root)
     try:
-        return source.fetch(progress)
+        return check_snapshot(source.fetch(progress))
     finally:
         close = getattr(source, "close", None)
         if close:
@@ -54,11 +56,13 @@ def fetch_snapshot(repo: Repo, progress: Progress | None = None) -> Snapshot:
 
 def load_snapshot(path: Path) -> Snapshot:
     try:
-        return Snapshot.from_data(json.loads(path.read_text(encoding="utf-8")))
+        snapshot = Snapshot.from_data(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ConfigError(f"snapshot file {path} not found") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput([Problem(str(path), None, f"not an hrsync snapshot: {exc}")]) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        message = f"not an hrsync snapshot: {shown(str(exc), 120)}"
+        raise InvalidInput([Problem(str(path), None, message)]) from None
+    return check_snapshot(snapshot)
 
 
 def make_proposal(repo: Repo, snapshot: Snapshot, on: date | None = None) -> Proposal:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from reconciler.core.snapshot_check import check_snapshot
 from reconciler.desired import render, resolve
 from reconciler.model import KINDS, DesiredState, Snapshot, Team, field_diff
 from reconciler.policies import Policy
@@ -69,6 +70,7 @@ class Proposal:
 
 
 def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: date) -> Proposal:
+    snapshot = check_snapshot(snapshot)  # callers check at fetch; a library caller may not have
     digest = snapshot.digest()
     if not snapshot.complete:
         return _nothing(snapshot, current, digest, "the HRIS fetch was incomplete")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from reconciler.core.ids import is_email, is_id
 from reconciler.model import Job, Member, Team, entity_data
 from reconciler.state.loader import dump_yaml
 
@@ -14,8 +13,6 @@ KEYS = {
     "jobs": ("id", "name"),
     "members": ("id", "email", "first_name", "last_name", "active", "team", "job", "manager"),
 }
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*\Z")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 def header(kind: str) -> str:
@@ -32,8 +29,7 @@ def entity_from_data(kind: str, data: dict):
     return KIND_CLASSES[kind](**data)
 
 
-def _is_id(value) -> bool:
-    return type(value) is str and len(value) <= 128 and _ID.match(value) is not None
+_is_id = is_id
 
 
 def _is_ref(value) -> bool:
@@ -55,11 +51,8 @@ def looks_valid(kind: str, data) -> bool:
     if not _is_id(data["id"]):
         return False
     if kind == "members":
-        email = data["email"]
         return (
-            type(email) is str
-            and len(email) <= 254
-            and _EMAIL.match(email) is not None
+            is_email(data["email"])
             and _is_name(data["first_name"], 0)
             and _is_name(data["last_name"], 0)
             and type(data["active"]) is bool

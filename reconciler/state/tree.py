@@ -16,6 +16,7 @@ from reconciler.state.entities import (
     render_entity,
 )
 from reconciler.state.loader import Lines, _Loader, parse_yaml
+from reconciler.state.paths import child_path
 from reconciler.state.schemas import schema_problems
 from reconciler.state.validate import reference_problems
 
@@ -23,7 +24,9 @@ STATE_DIR = "state"
 
 
 def state_path(root: Path, kind: str, entity_id: str) -> Path:
-    return root / STATE_DIR / kind / f"{entity_id}.yaml"
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    return child_path(root / STATE_DIR / kind, entity_id, ".yaml")
 
 
 def read_state(root: Path, *, check_references: bool = True) -> DesiredState:
