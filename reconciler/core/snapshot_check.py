@@ -31,13 +31,9 @@ def check_snapshot(snapshot: Snapshot) -> Snapshot:
     jobs = _unique("job", snapshot.jobs, snapshot, problems, lambda e: e.job)
     for team in teams:
         if team.parent is not None and not is_id(team.parent):
-            problems.append(
-                _problem(
-                    snapshot.source,
-                    f"team {shown(team.id)}",
-                    f"parent: {shown(team.parent)} is not a valid id",
-                )
-            )
+            where = _where_used(snapshot, team.id, lambda e: e.team)
+            message = f"parent: {shown(team.parent)} {_why_not_id(team.parent)}"
+            problems.append(_problem(where, f"team {shown(team.id)}", message))
     if problems:
         raise InvalidInput(problems)
     if len(teams) == len(snapshot.teams) and len(jobs) == len(snapshot.jobs):

@@ -91,6 +91,7 @@ class FileSource:
                     manager=_text(row.get("manager_id")),
                     start_date=start,
                     end_date=end,
+                    origin=f"{self.label}, line {line}",
                 )
             )
         if problems:
