@@ -23,16 +23,23 @@ def _kinds(kind: str) -> tuple[str, ...]:
 @click.command()
 @click.option("--kind", type=KIND_CHOICE, default="all", show_default=True)
 @click.option("--no-apply", is_flag=True, help="Commit and push, but do not apply.")
+@click.option(
+    "--max-deletes", type=click.IntRange(min=0), help="Allow apply this many deletions tonight."
+)
 @click.pass_context
-def sync(ctx, kind: str, no_apply: bool) -> None:
+def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     """The nightly run: fetch, propose, commit automatic changes to main, rebuild the rolling
-    branch and pull request per kind for the manual ones, apply if main changed."""
+    branch and pull request per kind for the manual ones, then plan against main and apply what
+    is left (every run, so a night after a failed apply makes it good). Exit 1 when apply
+    failed; the output says what is still pending."""
     from reconciler.gitops.pipeline import run_sync
 
-    report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply)
+    report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     _echo(sync_text, report)
+    if report.apply_error is not None:
+        ctx.exit(1)
 
 
 def _echo(renderer, value, **kwargs) -> None:
