@@ -15,6 +15,7 @@ from reconciler.errors import HrsyncError
 
 LOCK_FILE = ".hrsync/sync.lock"
 _held: dict[str, int] = {}
+_killed: dict[str, bool] = {}  # the previous holder died holding the lock (it wrote no release)
 _guard = threading.Lock()
 
 
@@ -44,15 +45,29 @@ def repository_lock(root: Path) -> Iterator[None]:
     try:
         if not _try_lock(handle):
             raise Busy(f"another hrsync run holds {LOCK_FILE}; wait for it to finish")
+        # A holder writes its pid and clears it when it ends normally: a pid found here means
+        # the last run was killed, and whatever it left (git lock files) is stale.
+        os.lseek(handle, 0, os.SEEK_SET)
+        previous = os.read(handle, 64).strip()
+        os.ftruncate(handle, 0)
+        os.lseek(handle, 0, os.SEEK_SET)
+        os.write(handle, f"{os.getpid()}\n".encode())
         with _guard:
             _held[key] = 1
+            _killed[key] = bool(previous)
         try:
             yield
         finally:
             with _guard:
                 _held.pop(key, None)
+            os.ftruncate(handle, 0)
     finally:
         os.close(handle)  # closing the descriptor releases the lock, also after a kill
+
+
+def previous_run_was_killed(root: Path) -> bool:
+    """True while holding the lock, when the run before ours ended without releasing it."""
+    return _killed.get(os.path.realpath(root), False)
 
 
 def _try_lock(handle: int) -> bool:

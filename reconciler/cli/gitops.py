@@ -78,17 +78,41 @@ def review_show(ctx, kind: str) -> None:
 @click.option("--as", "as_", metavar='"NAME <EMAIL>"', help="Who approves (default: git config).")
 @click.option("--drop", multiple=True, metavar="ID", help="Leave this entity out (repeatable).")
 @click.option("--no-apply", is_flag=True, help="Merge and push, but do not apply.")
+@click.option(
+    "--max-deletes",
+    type=click.IntRange(min=0),
+    help="Allow apply this many deletions (default: policies/sync.yaml safety.max_deletes).",
+)
 @click.pass_context
-def review_approve(ctx, kind: str, as_: str | None, drop: tuple[str, ...], no_apply: bool):
+def review_approve(
+    ctx, kind: str, as_: str | None, drop: tuple[str, ...], no_apply: bool, max_deletes
+):
     """Merge hrsync/KIND into main (merge commit by the approver, Approved-by trailer), then
-    apply."""
+    apply. Exit 1 when apply stops after the merge; the output says how to go on."""
     from reconciler.gitops.review import approve, approver_identity
 
     root = repo_root(ctx)
-    result = approve(root, kind, approver_identity(root, as_), drop=drop, apply=not no_apply)
+    result = approve(
+        root,
+        kind,
+        approver_identity(root, as_),
+        drop=drop,
+        apply=not no_apply,
+        max_deletes=max_deletes,
+    )
     if result.dropped:
         click.echo(f"dropped from the proposal: {', '.join(result.dropped)}")
-    click.echo(f"merged into main: {result.merge_commit[:10]}")
+    click.echo(f"merged into main and pushed: {result.merge_commit[:10]}")
+    if result.apply_stopped is not None:
+        click.echo(f"apply stopped: {result.apply_stopped}", err=True)
+        if result.plan is not None:
+            click.echo(f"still pending on the platform: {result.plan.summary_line()}", err=True)
+        click.echo(
+            "To go on: `hrsync apply --auto-approve` (with --max-deletes N if the deletions "
+            "are intended).",
+            err=True,
+        )
+        ctx.exit(1)
     if result.plan is not None:
         click.echo(f"{result.plan.summary_line()}\nApplied {result.applied} change(s).")
 

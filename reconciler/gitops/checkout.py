@@ -14,7 +14,7 @@ import git
 
 from reconciler.errors import HrsyncError
 from reconciler.gitops.commits import GitSettings
-from reconciler.lock import repository_lock
+from reconciler.lock import previous_run_was_killed, repository_lock
 
 log = logging.getLogger(__name__)
 MOVING_FILE = ".hrsync/moving-main"  # written while the checkout moves to a new main
@@ -85,18 +85,28 @@ class Checkout:
     def recover(self) -> None:
         """Finish what a killed run left: a working tree half-way to a new main, a stale
         `index.lock`. Only what hrsync itself started is touched (the marker says so)."""
+        if previous_run_was_killed(self.root):
+            self._remove_stale_git_locks()
         marker = self._marker()
         if not marker.exists():
             return
         target = marker.read_text(encoding="utf-8").strip()
         log.warning("a previous run was stopped while updating the checkout; finishing it")
-        index_lock = self.git_dir / "index.lock"
-        if index_lock.exists():
-            index_lock.unlink()
         if self.rev(target) is None:
             target = "HEAD"
         self._run("checkout", "-q", "-f", "-B", self.settings.main, target)
         marker.unlink()
+
+    def _remove_stale_git_locks(self) -> None:
+        """The lock files a killed git leaves (index, refs, packed-refs, config): stale, since
+        the run that started that git holds no lock any more and we hold ours."""
+        git_dir = self.git_dir
+        stale = [git_dir / name for name in ("index.lock", "HEAD.lock", "packed-refs.lock")]
+        stale += list((git_dir / "refs").rglob("*.lock"))
+        for path in stale:
+            if path.exists():
+                log.warning("removing %s left by a stopped run", path.relative_to(git_dir))
+                path.unlink(missing_ok=True)
 
     def advance_main(self, sha: str) -> None:
         """Local main and the working tree moved to `sha` in one git command; a marker records

@@ -97,7 +97,11 @@ def pending_text(found, out: TextIO) -> None:
 
 
 def proposal_detail_text(item, out: TextIO, limit: int | None = None) -> None:
-    """One pending proposal, entity by entity (the first `limit` of them)."""
+    """One pending proposal, entity by entity (the first `limit` of them); its warnings first."""
+    for warning in item.warnings:
+        out.write(f"! {value(warning)[1:-1]}\n")
+    if item.warnings:
+        out.write("\n")
     out.write(
         f"{item.branch} at {item.tip[:10]} (last commit by {value(item.author)[1:-1]}, "
         f"{item.date})\n{value(item.subject)[1:-1]}\n\n"
