@@ -83,7 +83,7 @@ def render_review_pdf(
         _section(pdf, section.title, section.questions)
     content = bytes(pdf.output())
     # fpdf2 leaves a character out of the page when its font has no glyph, and only logs it.
-    lost = sorted({chr(code) for font in pdf.fonts.values() for code in _missing_glyphs(font)})
+    lost = list(dict.fromkeys(chr(c) for font in pdf.fonts.values() for c in _missing_glyphs(font)))
     if lost:
         raise MissingGlyphs(lost, ["the rendered report"], fonts)
     return content

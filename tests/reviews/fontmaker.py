@@ -24,7 +24,9 @@ def build_font(path: Path, characters: str, family: str = "Hrsync Test Fallback"
     builder.setupGlyf({name: _box() for name in names})
     builder.setupHorizontalMetrics({name: (1000, 100) for name in names})
     builder.setupHorizontalHeader(ascent=880, descent=-120)
-    builder.setupNameTable({"familyName": family, "styleName": "Regular"})
+    builder.setupNameTable(
+        {"familyName": family, "styleName": "Regular", "psName": family.replace(" ", "")}
+    )
     builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
     builder.setupPost()
     path.parent.mkdir(parents=True, exist_ok=True)
