@@ -24,6 +24,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
+from fpdf import FPDF
 
 from reconciler.errors import ConfigError, HrsyncError
 
@@ -168,6 +169,14 @@ def _font_file(path: Path, entry: str, setting: str) -> FontFile:
         ) from None
     if not code_points:
         raise ConfigError(f"hrsync.yaml: {setting}: {entry!r} has no Unicode character map")
+    try:
+        # Loaded once as fpdf2 loads it for each PDF, so that a font fpdf2 cannot embed is a
+        # configuration error now rather than a traceback halfway through an export.
+        FPDF().add_font("check", "", str(path))
+    except Exception as exc:  # a font parser fails in many ways; each means "unusable"
+        raise ConfigError(
+            f"hrsync.yaml: {setting}: {entry!r} cannot be embedded in a PDF ({exc})"
+        ) from None
     return FontFile(entry, path, code_points)
 
 

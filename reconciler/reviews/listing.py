@@ -88,7 +88,7 @@ def _summary(result: ExportResult) -> str:
         text += " (the next run retries the failed ones)"
     if result.refused:
         text += (
-            " (a refused review has characters no font can draw; it is filed by the first run "
-            "after a font that has them is added to reviews.fallback_fonts in hrsync.yaml)"
+            " (the next run files a refused review once reviews.fallback_fonts has a font "
+            "for its characters)"
         )
     return text + "."

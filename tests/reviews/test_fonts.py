@@ -1,4 +1,5 @@
 import pytest
+from fontTools.ttLib import TTFont
 
 from reconciler.errors import ConfigError
 from reconciler.reviews.fonts import (
@@ -71,3 +72,14 @@ def test_a_bad_fallback_font_is_a_configuration_error_naming_the_setting(
         report_fonts([entry], tmp_path)
     assert str(error.value).startswith("hrsync.yaml: reviews.fallback_fonts[0]: ")
     assert message in str(error.value)
+
+
+def test_a_font_fpdf2_cannot_embed_is_a_configuration_error_not_a_failure_mid_export(tmp_path):
+    font = TTFont(build_font(tmp_path / "jp.ttf", JAPANESE))
+    del font["post"]  # fontTools reads the cmap; fpdf2 needs the table to embed the font
+    font.save(tmp_path / "no-post.ttf")
+    with pytest.raises(ConfigError) as error:
+        report_fonts(["no-post.ttf"], tmp_path)
+    assert "reviews.fallback_fonts[0]: 'no-post.ttf' cannot be embedded in a PDF" in str(
+        error.value
+    )
