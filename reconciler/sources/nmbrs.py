@@ -287,7 +287,7 @@ class NmbrsSource:
             records = _children(result, kind)
         else:
             records = list(assigned.values())
-        named = dict.fromkeys((_code(r), _value(_assignment(r), "Description")) for r in records)
+        named = ((_code(r), _value(_assignment(r), "Description")) for r in records)
         return sorted({(i, name or i) for i, name in named if i})
 
     # -- documents -----------------------------------------------------------------------------
