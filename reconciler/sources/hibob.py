@@ -115,11 +115,12 @@ class HiBobSource:
         # distinct (slug, text) is kept: two texts with one slug go to the snapshot check.
         free_teams: dict[tuple[str, str], None] = {}
         free_jobs: dict[tuple[str, str], None] = {}
+        team_index, job_index = _index(departments), _index(titles)
         today = self._today()
         employees = []
         for record in records:
-            team = _resolve(_field(record, cfg.department_field), departments, free_teams)
-            job = _resolve(_field(record, cfg.title_field), titles, free_jobs)
+            team = _resolve(_field(record, cfg.department_field), team_index, free_teams)
+            job = _resolve(_field(record, cfg.title_field), job_index, free_jobs)
             employees.append(self._employee(record, team, job, today))
         teams = departments + [Team(i, n) for i, n in free_teams]
         jobs = [Job(t.id, t.name) for t in titles] + [Job(i, n) for i, n in free_jobs]
@@ -280,7 +281,15 @@ def _flatten(items: list, parent: str | None, into: list[Team], list_name: str) 
         _flatten(item.get("children") or [], item_id, into, list_name)
 
 
-def _resolve(value, listed: list[Team], free: dict[tuple[str, str], None]) -> str | None:
+def _index(listed: list[Team]) -> dict[str, str]:
+    """Named-list lookups: each item id to itself, each name to its first item's id."""
+    index: dict[str, str] = {}
+    for item in listed:
+        index.setdefault(item.name, item.id)
+    return {**index, **{item.id: item.id for item in listed}}
+
+
+def _resolve(value, index: dict[str, str], free: dict[tuple[str, str], None]) -> str | None:
     """The list id for a field value: an id as is, a name via the list, free text as a slug.
 
     A free-text value is added to `free` as (slug, text), so it becomes a team/job of its own.
@@ -288,11 +297,8 @@ def _resolve(value, listed: list[Team], free: dict[tuple[str, str], None]) -> st
     if value is None or str(value).strip() == "":
         return None
     text = str(value).strip()
-    if any(item.id == text for item in listed):
-        return text
-    named = next((item.id for item in listed if item.name == text), None)
-    if named is not None:
-        return named
+    if text in index:
+        return index[text]
     slug = slugify(text)
     free[(slug, text)] = None
     return slug
