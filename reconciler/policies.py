@@ -26,6 +26,7 @@ class Policy:
     max_removal_share: float = 0.10
     min_removal_floor: int = 3
     max_deletes: int = 5
+    window_days: int = 7
     reviews: str = "manual"
     schedule: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
     excluded: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -62,6 +63,7 @@ def load_policy(root: Path) -> Policy:
         max_removal_share=safety.get("max_removal_share", 0.10),
         min_removal_floor=safety.get("min_removal_floor", 3),
         max_deletes=safety.get("max_deletes", 5),
+        window_days=safety.get("window_days", 7),
         reviews=data.get("reviews", "manual"),
         schedule={**DEFAULT_SCHEDULE, **data.get("schedule", {})},
         excluded=excluded,
@@ -88,6 +90,7 @@ safety:
   max_removal_share: 0.10      # removals above this share of members are never automatic
   min_removal_floor: 3         # ... unless it is this many members or fewer
   max_deletes: 5               # apply refuses more deletions unless --max-deletes says more
+  window_days: 7               # removals are counted over this many days, not per night
 schedule:                      # UTC, cron syntax; `hrsync workflows` writes them into .github/
   teams: "0 22 * * *"
   jobs: "20 22 * * *"

@@ -192,4 +192,68 @@ def plan_comment(ctx, number: int) -> None:
     click.echo(f"plan posted on #{number}: {plan.summary_line()}")
 
 
-ALL = [sync, review, history, workflows, plan_comment]
+@click.group()
+def guard() -> None:
+    """The removal guard: automatic removals counted over safety.window_days; once past the
+    share, that kind's automatic removals pause until a person releases them."""
+
+
+@guard.command("status")
+@click.pass_context
+def guard_status(ctx) -> None:
+    """Which kinds are paused, and the automatic removals counted in the window."""
+    from reconciler.clock import today
+    from reconciler.core.guard import allowed_removals
+    from reconciler.gitops.checkout import Checkout
+    from reconciler.gitops.guard import load_guard, window_counts
+    from reconciler.gitops.pipeline import settings_of
+
+    repo = ops.Repo.open(repo_root(ctx))
+    checkout = Checkout(repo.root, settings_of(repo))
+    main = checkout.settings.main
+    state = load_guard(checkout, main)
+    counts = window_counts(checkout, main, repo.policy.window_days, today())
+    desired = repo.state()
+    for kind in KINDS:
+        managed = (
+            sum(1 for m in desired.members.values() if m.active)
+            if kind == "members"
+            else len(desired.of(kind))
+        )
+        allowed = allowed_removals(repo.policy, managed)
+        entry = state.paused.get(kind)
+        status = (
+            f"PAUSED since {entry.get('since')} ({entry.get('removals')} removals of "
+            f"{entry.get('managed')}); release with `hrsync guard release {kind}`"
+            if entry
+            else "automatic removals allowed"
+        )
+        click.echo(
+            f"{kind:8} {counts.get(kind, 0)} of {allowed} automatic removals in the last "
+            f"{repo.policy.window_days} days; {status}"
+        )
+
+
+@guard.command("release")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--as", "as_", metavar='"NAME <EMAIL>"', help="Who releases (default: git config).")
+@click.pass_context
+def guard_release(ctx, kind: str, as_: str | None) -> None:
+    """Acknowledge the removals so far and let automatic removals of KIND go on: a commit on
+    main with you as its author."""
+    from reconciler.gitops.checkout import Checkout, sync_lock
+    from reconciler.gitops.guard import release
+    from reconciler.gitops.pipeline import settings_of
+    from reconciler.gitops.review import approver_identity
+
+    root = repo_root(ctx)
+    person = approver_identity(root, as_)
+    checkout = Checkout(root, settings_of(ops.Repo.open(root)))
+    with sync_lock(root):
+        checkout.fetch()
+        checkout.checkout_main()
+        sha = release(checkout, kind, person)
+    click.echo(f"released: automatic {kind} removals go on ({sha[:10]}, by {person})")
+
+
+ALL = [sync, review, history, workflows, plan_comment, guard]

@@ -28,6 +28,7 @@ from pathlib import Path
 from reconciler import operations as ops
 from reconciler.clock import today
 from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
+from reconciler.core.guard import apply_guard, is_removal
 from reconciler.errors import HrsyncError
 from reconciler.gitops.body import pull_request_body, pull_request_title
 from reconciler.gitops.checkout import Checkout, PushRejected, sync_lock
@@ -46,6 +47,13 @@ from reconciler.gitops.dropped import (
     ledger_message,
 )
 from reconciler.gitops.forge import Forge, ForgeError, PullRequest, open_forge
+from reconciler.gitops.guard import (
+    GUARD_FILE,
+    GuardState,
+    load_guard,
+    trip_message,
+    window_counts,
+)
 from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.gitops.reviews_step import file_reviews
 from reconciler.model import KINDS, DesiredState, Snapshot
@@ -176,6 +184,7 @@ class Night:
     drops: list[Drop] = field(default_factory=list)
     pending: dict[str, frozenset[str]] = field(default_factory=dict)
     policy: Policy | None = None
+    guard: GuardState | None = None
 
 
 def decide_night(
@@ -196,6 +205,22 @@ def decide_night(
     if added or pruned:
         specs.append(CommitSpec({DROPPED_FILE: ledger.text()}, ledger_message(added, pruned), bot))
     proposal = ledger.without_dropped(raw)
+    guard = load_guard(checkout, "HEAD")
+    window = window_counts(checkout, "HEAD", repo.policy.window_days, today())
+    decision = apply_guard(proposal, repo.policy, window, frozenset(guard.paused))
+    proposal = decision.proposal
+    for kind, (total, managed) in sorted(decision.tripped.items()):
+        entry = {
+            "since": today().isoformat(),
+            "removals": total,
+            "managed": managed,
+            "window_days": repo.policy.window_days,
+        }
+        guard = guard.with_pause(kind, entry)
+        warning = next(w for w in proposal.warnings if f"`hrsync guard release {kind}`" in w)
+        specs.append(
+            CommitSpec({GUARD_FILE: guard.text()}, trip_message(kind, entry, warning), bot)
+        )
     pending = {
         k: frozenset(c.id for c in proposal.select(k, "manual") if c.action == "import")
         for k in KINDS
@@ -220,7 +245,7 @@ def decide_night(
         if refreshed:
             specs.append(CommitSpec(_team_files(refreshed), coaches_message(refreshed, base), bot))
             base = replace(base, teams={**base.teams, **refreshed})
-    return Night(proposal, base, specs, added, pending, repo.policy)
+    return Night(proposal, base, specs, added, pending, repo.policy, guard)
 
 
 def files_of(accepted: Accepted) -> dict[str, str | None]:
@@ -287,9 +312,12 @@ def _update_proposal(
     from_hris = {(c.kind, c.id): c.after for c in proposal.select(kind)}
     trailers = proposal_trailers(kind, "manual", proposal.snapshot_digest, changes, from_hris)
     message = message_with(changes, trailers, notes=view.warnings)
-    (sha,) = build_commits(
-        checkout.git_dir, main_sha, [CommitSpec(files_of(accepted), message, settings.bot)]
-    )
+    files = files_of(accepted)
+    guard = night.guard
+    if guard is not None and kind in guard.paused and any(is_removal(c) for c in changes):
+        # Merging the held removals is the person's acknowledgement: it releases the pause.
+        files[GUARD_FILE] = guard.without(kind).text() if len(guard.paused) > 1 else None
+    (sha,) = build_commits(checkout.git_dir, main_sha, [CommitSpec(files, message, settings.bot)])
     title = pull_request_title(view, kind)
     body = pull_request_body(view, kind, settings)
     count = len(changes)
