@@ -1,0 +1,73 @@
+"""One kind's changes onto a base (pure): only that kind changes, what waits says why."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from reconciler.core.accept import accept_kind, coaches_refresh
+from reconciler.model import DesiredState, Employee, Job, Member, Snapshot, Team
+from reconciler.policies import Policy
+from reconciler.propose import propose
+
+TODAY = date(2026, 3, 1)
+
+
+def snapshot(*employees, teams=(), jobs=()):
+    return Snapshot("file:x", "t", tuple(employees), tuple(teams), tuple(jobs))
+
+
+def employee(id, team=None, job=None, manager=None):
+    return Employee(id, f"e{id}@a.example", "E", id, True, team, job, manager)
+
+
+def test_a_member_waits_for_a_team_pending_in_its_own_proposal():
+    base = DesiredState(teams={"T1": Team("T1", "One")})
+    current_member = Member("1", "e1@a.example", "E", "1", True, "T1", None, None)
+    base = DesiredState(teams=base.teams, members={"1": current_member})
+    snap = snapshot(
+        employee("1", team="T2"),
+        employee("2", team="T2"),
+        teams=(Team("T1", "One"), Team("T2", "Two")),
+    )
+    proposal = propose(snap, base, Policy.default(), TODAY)
+    pending = {"teams": frozenset({"T2"})}
+    accepted = accept_kind(
+        base, proposal, "members", proposal.select("members"), Policy.default(), pending
+    )
+    assert accepted.state.members["1"].team == "T1"  # keeps its team until T2 is in
+    assert accepted.state.members["2"].team is None
+    assert "T2" not in accepted.state.teams
+    assert [c.id for c in accepted.changes] == ["2"]  # member 1 does not change tonight
+    assert any("waits for team T2, pending in hrsync/teams" in h for h in accepted.held)
+    assert set(accepted.written()) == {"members"}
+
+
+def test_a_team_still_referred_to_is_not_removed_yet():
+    member = Member("1", "e1@a.example", "E", "1", True, "T1", None, None)
+    base = DesiredState(teams={"T1": Team("T1", "One")}, members={"1": member})
+    proposal = propose(snapshot(employee("1")), base, Policy.default(), TODAY)
+    accepted = accept_kind(base, proposal, "teams", proposal.select("teams"), Policy.default())
+    assert "T1" in accepted.state.teams and accepted.changes == ()
+    assert any("its removal waits until no member refers to it" in h for h in accepted.held)
+
+
+def test_coaches_alone_are_a_refresh_not_a_change():
+    members = {
+        "1": Member("1", "e1@a.example", "E", "1", True, "T1", None, None),
+        "2": Member("2", "e2@a.example", "E", "2", True, "T1", None, "1"),
+    }
+    base = DesiredState(teams={"T1": Team("T1", "One")}, members=members)
+    assert coaches_refresh(base) == {"T1": Team("T1", "One", None, ("1",))}
+    inactive = {**members, "2": Member("2", "e2@a.example", "E", "2", False, "T1", None, "1")}
+    assert coaches_refresh(DesiredState(teams=base.teams, members=inactive)) == {}
+
+
+def test_jobs_proposal_never_touches_members():
+    member = Member("1", "e1@a.example", "E", "1", True, None, "J1", None)
+    base = DesiredState(jobs={"J1": Job("J1", "Dev")}, members={"1": member})
+    snap = snapshot(employee("1", job="J2"), jobs=(Job("J2", "Ops"),))
+    proposal = propose(snap, base, Policy.default(), TODAY)
+    accepted = accept_kind(base, proposal, "jobs", proposal.select("jobs"), Policy.default())
+    assert set(accepted.written()) == {"jobs"}
+    assert accepted.state.members == base.members
+    assert "J1" in accepted.state.jobs  # member 1 still refers to it on main

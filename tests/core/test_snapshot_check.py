@@ -1,0 +1,73 @@
+"""The one boundary: every unsafe or ambiguous record is named, with where it came from."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.core.ids import ID_PATTERN, is_id
+from reconciler.core.snapshot_check import check_snapshot
+from reconciler.errors import InvalidInput
+from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.state.schemas import schema
+
+
+def person(id="1", **fields):
+    base = dict(id=id, email=f"p{id}@acme.example", first_name="P", last_name="Q")
+    return Employee(**{**base, **fields}, origin=f"export.csv, line {id}")
+
+
+def refused(snapshot) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        check_snapshot(snapshot)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "bad", ["../x", "a/b", "a\\b", ".x", "x.", "a..b", "a b", "`x`", "<b>", "", "x" * 129, "é"]
+)
+def test_unsafe_ids_are_refused(bad):
+    assert not is_id(bad)
+    message = refused(Snapshot("file:x", "t", (person(bad),)))
+    assert "export.csv, line" in message
+
+
+@pytest.mark.parametrize("good", ["1004", "a.b", "D-1_x@y", "x" * 128, "0"])
+def test_safe_ids_pass(good):
+    assert is_id(good)
+
+
+def test_the_schemas_state_the_same_id_rule():
+    assert schema("members")["properties"]["id"]["pattern"] == ID_PATTERN
+    assert schema("teams")["properties"]["id"]["pattern"] == ID_PATTERN
+
+
+def test_every_problem_is_listed_at_once_with_its_origin():
+    snapshot = Snapshot(
+        "file:x",
+        "t",
+        (person("1", email="nope"), person("1"), person("2", last_name="L" * 201)),
+    )
+    message = refused(snapshot)
+    assert "'nope' is not an e-mail address" in message
+    assert "also the id of the record at export.csv, line 1" in message
+    assert "longer than 200 characters" in message
+
+
+def test_two_names_for_one_team_id_are_named_both():
+    snapshot = Snapshot(
+        "file:x", "t", (person("1", team="r-d"),), teams=(Team("r-d", "R&D"), Team("r-d", "R D"))
+    )
+    message = refused(snapshot)
+    assert "'R&D'" in message and "'R D'" in message
+
+
+def test_repeated_identical_records_are_merged():
+    snapshot = Snapshot(
+        "file:x", "t", (person("1", job="j"),), jobs=(Job("j", "Dev"), Job("j", "Dev"))
+    )
+    assert check_snapshot(snapshot).jobs == (Job("j", "Dev"),)
+
+
+def test_a_huge_value_is_quoted_short():
+    message = refused(Snapshot("file:x", "t", (person("1", email="x" * 50_000_000),)))
+    assert len(message) < 500
