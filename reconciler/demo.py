@@ -61,6 +61,7 @@ def _rendered(renderer, value, **kwargs) -> str:
 
 
 def run_demo(directory: Path, say: Say) -> None:
+    directory = directory.resolve()  # git resolves a relative remote against another folder
     say(f"hrsync demo — Northwind Robotics, in {directory}\n")
     git_repo = init_repository(
         directory, company="Northwind Robotics", source="file", export=_demo_file("night1.csv")
@@ -80,10 +81,13 @@ def run_demo(directory: Path, say: Say) -> None:
     _night(directory, say, "Night 1: the first snapshot; everything is manual")
     say("== hrsync review list")
     say(_rendered(pending_text, pending(directory)))
-    say("== hrsync review show members (the first few)")
-    say(_rendered(proposal_detail_text, find_pending(directory, "members"), limit=3))
+    say("(Each proposal holds one kind: the members wait for their teams and jobs.)\n")
     _approve(directory, say, "teams")
     _approve(directory, say, "jobs")
+    say("== hrsync sync --kind members (rebuilt on the new main: teams and jobs are in)")
+    say(_rendered(sync_text, run_sync(directory, ("members",))))
+    say("== hrsync review show members (the first few)")
+    say(_rendered(proposal_detail_text, find_pending(directory, "members"), limit=3))
     _approve(directory, say, "members", drop=(CONTRACTOR,))
 
     say("== hrsync link --email ines.ferreira@northwind.example")

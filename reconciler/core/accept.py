@@ -129,6 +129,7 @@ def _bring_missing(members, base: DesiredState, proposal: Proposal, policy: Poli
 
 def _hold_references(members, base, teams, jobs, pending, branch_of, held: list[str]) -> dict:
     out = {}
+    waiting: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
     for member_id, member in members.items():
         changes = {}
         for key, known, other in (("team", teams, "teams"), ("job", jobs, "jobs")):
@@ -139,15 +140,25 @@ def _hold_references(members, base, teams, jobs, pending, branch_of, held: list[
             kept = getattr(previous, key) if previous is not None else None
             kept = kept if kept in known else None
             if ref in pending.get(other, frozenset()):
-                held.append(
-                    f"member {member_id}: waits for {key} {ref}, pending in {branch_of(other)}; "
-                    + (f"keeps {key} {kept} until then" if kept else f"no {key} until then")
-                )
+                waiting.setdefault((key, ref), []).append((member_id, kept))
             else:
                 held.append(f"member {member_id}: {key} {ref!r} is not in the tree; set to none")
                 kept = None
             changes[key] = kept
         out[member_id] = replace(member, **changes) if changes else member
+    for (key, ref), who in sorted(waiting.items()):
+        branch = branch_of(f"{key}s")
+        if len(who) == 1:
+            member_id, kept = who[0]
+            until = f"keeps {key} {kept} until then" if kept else f"no {key} until then"
+            held.append(f"member {member_id}: waits for {key} {ref}, pending in {branch}; {until}")
+            continue
+        ids = [member_id for member_id, _ in who]
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        held.append(
+            f"{len(who)} members wait for {key} {ref}, pending in {branch} ({shown}); until it "
+            f"is on main they keep the {key} they have, if any"
+        )
     return out
 
 

@@ -38,7 +38,7 @@ def test_a_member_waits_for_a_team_pending_in_its_own_proposal():
     assert accepted.state.members["2"].team is None
     assert "T2" not in accepted.state.teams
     assert [c.id for c in accepted.changes] == ["2"]  # member 1 does not change tonight
-    assert any("waits for team T2, pending in hrsync/teams" in h for h in accepted.held)
+    assert any("for team T2, pending in hrsync/teams" in h for h in accepted.held)
     assert set(accepted.written()) == {"members"}
 
 

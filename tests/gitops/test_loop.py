@@ -75,7 +75,7 @@ def test_apply_refuses_anything_but_main(runner):
 def test_members_wait_for_their_team_and_a_dropped_team_is_never_created(runner, tmp_path):
     run_sync(runner)
     members = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"])
-    assert "! member 1004: waits for team D210, pending in hrsync/teams" in members.message
+    assert "members wait for team D210, pending in hrsync/teams (1003, " in members.message
     changed = git.Repo(runner).git.diff("--name-only", "main", members.hexsha).splitlines()
     assert changed and all(path.startswith("state/members/") for path in changed)
     approve(runner, "teams", REVIEWER, drop=("D210",))
