@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.core.ids import is_id
@@ -57,6 +60,7 @@ def test_names_that_differ_only_in_punctuation_slug_alike():
     assert slugify("R&D") == slugify("R D") == "r-d"
 
 
+@settings(max_examples=500)
 @given(st.text())
 def test_any_name_gives_a_valid_id(name):
     slug = slugify(name)
@@ -69,3 +73,22 @@ def test_any_name_gives_a_valid_id(name):
 def test_the_same_name_gives_the_same_id_night_after_night(name):
     # A fresh copy of the string: nothing may depend on object identity or hash seeds.
     assert slugify(name) == slugify("".join(list(name)))
+
+
+def test_ids_are_the_same_in_another_process():
+    """Each night is a new process (with its own hash seed): nothing may depend on it."""
+    names = ["Research & Development", "Łódź", "営業部", "\u200b", "★" * 3, "x" * 90]
+    script = (
+        "import sys; from reconciler.slug import slugify; print([slugify(n) for n in sys.argv[1:]])"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script, *names],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert outputs == {f"{[slugify(n) for n in names]}\n"}
