@@ -69,23 +69,15 @@ class FileSource:
             ) from None
         rows = read_rows(data, self.label, self.fmt, REQUIRED + OPTIONAL, REQUIRED)
         problems: list[Problem] = []
-        employees: list[Employee] = []
-        # Keyed by the whole record, not the id: two names that derive one id must both reach
-        # the snapshot check, which names the pair instead of merging two teams into one.
-        teams: set[Team] = set()
-        jobs: set[Job] = set()
+        read: list[tuple[Employee, dict]] = []
         for row in rows:
-            employee = _employee(row, problems)
-            if employee is None:
-                continue
-            employees.append(employee)
-            team, job = _team(row.values), _job(row.values)
-            if team:
-                teams.add(team)
-            if job:
-                jobs.add(job)
+            employee = _employee(row, problems)  # or None, with the reasons added to problems
+            if employee is not None:
+                read.append((employee, row.values))
         if problems:
             raise InvalidInput(problems)
+        employees = [employee for employee, _ in read]
+        teams, jobs = _teams_and_jobs(read)
         if progress:
             progress(f"file: {len(employees)} employees from {self.label}")
         return Snapshot(
@@ -167,16 +159,36 @@ def _job_id(values: dict) -> str | None:
     return values["job_id"] or (slugify(values["job_title"]) if values["job_title"] else None)
 
 
-def _team(values: dict) -> Team | None:
-    team_id = _team_id(values)
-    if team_id is None:
-        return None
-    return Team(team_id, values["department"] or team_id, values["parent_department_id"])
+def _teams_and_jobs(read: list[tuple[Employee, dict]]) -> tuple[set[Team], set[Job]]:
+    """Every distinct team and job record the rows give.
+
+    Whole records, not one per id: two names that derive one id must both reach the snapshot
+    check, which names the pair instead of merging two teams into one. A row with an id but no
+    name only refers to its team (or job): it stands for it only when no row names it.
+    """
+    teams: set[Team] = set()
+    jobs: set[Job] = set()
+    unnamed_teams: dict[str, Team] = {}
+    unnamed_jobs: dict[str, Job] = {}
+    for employee, values in read:
+        if employee.team:
+            name, parent = values["department"], values["parent_department_id"]
+            if name:
+                teams.add(Team(employee.team, name, parent))
+            else:
+                unnamed_teams.setdefault(employee.team, Team(employee.team, employee.team, parent))
+        if employee.job:
+            if values["job_title"]:
+                jobs.add(Job(employee.job, values["job_title"]))
+            else:
+                unnamed_jobs.setdefault(employee.job, Job(employee.job, employee.job))
+    return teams | _not_named(unnamed_teams, teams), jobs | _not_named(unnamed_jobs, jobs)
 
 
-def _job(values: dict) -> Job | None:
-    job_id = _job_id(values)
-    return Job(job_id, values["job_title"] or job_id) if job_id else None
+def _not_named(unnamed: dict, named: set) -> set:
+    """The unnamed records whose id no named record has: they stand for themselves."""
+    ids = {record.id for record in named}
+    return {record for record_id, record in unnamed.items() if record_id not in ids}
 
 
 def _date(text: str | None) -> date | None:

@@ -303,3 +303,16 @@ def test_json_records_say_which_item_they_came_from(tmp_path):
     )
     employee = fetch(tmp_path, "export.json").employees[0]
     assert (employee.id, employee.manager, employee.origin) == ("7", "8", "export.json, item 1")
+
+
+def test_a_row_with_a_department_id_but_no_name_does_not_rename_the_department(tmp_path):
+    rows = [list(r) for r in BASE_ROWS]
+    rows[3][6] = ""  # Di's row: department_id D2, no department name
+    rows[3][9] = ""  # ... and job_id J3, no title
+    write_export(tmp_path / "export.csv", rows)
+    snapshot = check_snapshot(fetch(tmp_path))
+    assert {t.id: t.name for t in snapshot.teams}["D2"] == "Engineering"
+    assert {j.id: j.name for j in snapshot.jobs}["J3"] == "Engineer"
+    rows = [r for r in rows if r[5] != "D2" or r[0] == "4"]  # only Di is left in D2
+    write_export(tmp_path / "export.csv", rows)
+    assert {t.id: t.name for t in fetch(tmp_path).teams}["D2"] == "D2"
