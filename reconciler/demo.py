@@ -63,9 +63,11 @@ def _rendered(renderer, value, **kwargs) -> str:
 def run_demo(directory: Path, say: Say) -> None:
     directory = directory.resolve()  # git resolves a relative remote against another folder
     say(f"hrsync demo — Northwind Robotics, in {directory}\n")
-    git_repo = init_repository(
-        directory, company="Northwind Robotics", source="file", export=_demo_file("night1.csv")
-    )
+    git_repo = init_repository(directory, company="Northwind Robotics", source="file")
+    # where hrsync.yaml expects the export: the git-ignored hris/, as a real export would be
+    export = directory / "hris/export.csv"
+    export.parent.mkdir(exist_ok=True)
+    shutil.copyfile(_demo_file("night1.csv"), export)
     remote = directory / ".hrsync" / "remote.git"
     git.Repo.init(remote, bare=True, initial_branch="main")
     git_repo.create_remote("origin", str(remote))
@@ -113,7 +115,7 @@ def run_demo(directory: Path, say: Say) -> None:
     git_repo.git.push("-q", "origin", "main")
     say("\n(HR trusts the data now: policies/sync.yaml members.sync → automatic, pushed.)")
 
-    shutil.copyfile(_demo_file("night2.csv"), directory / "hris/export.csv")
+    shutil.copyfile(_demo_file("night2.csv"), export)
     _night(directory, say, "Night 2: a leaver, a changed job, a renamed team, a new hire")
     say("== hrsync review list")
     say(_rendered(pending_text, pending(directory)))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
+import json
+import re
 from importlib import resources
 from pathlib import Path
 
 import git
+import yaml
 
 from reconciler.errors import ConfigError
 from reconciler.model import KINDS
@@ -15,6 +17,9 @@ from reconciler.policies import EXCLUDE_TEMPLATE, policy_text
 GITIGNORE = """\
 # the embedded platform and local caches: never committed
 .hrsync/
+# HRIS exports (salaries, birth dates, bank accounts): they live here or outside the
+# repository, never in git; sync reads them where they are
+hris/
 # rendered review PDFs are uploaded, not kept
 *.pdf
 __pycache__/
@@ -24,7 +29,7 @@ SOURCE_BLOCKS = {
     "file": """\
 source:
   type: file
-  path: {path}                 # CSV or JSON export (columns: see README)
+  path: {path}                 # CSV or JSON export, git-ignored or outside (see README)
 """,
     "personio": """\
 source:
@@ -77,6 +82,8 @@ source:
 """,
 }
 
+DEFAULT_EXPORT = "hris/export.csv"
+
 CONFIG_TEMPLATE = """\
 # yaml-language-server: $schema=schemas/config.schema.json
 # hrsync configuration. Secrets are never written here: only the names of the environment
@@ -90,10 +97,10 @@ forge:
 """
 
 
-def config_text(company: str, source: str, path: str = "hris/export.csv") -> str:
+def config_text(company: str, source: str, path: str = DEFAULT_EXPORT) -> str:
     if source not in SOURCE_BLOCKS:
         raise ConfigError(f"unknown source {source!r} (known: {', '.join(SOURCE_BLOCKS)})")
-    block = SOURCE_BLOCKS[source].format(path=path)
+    block = SOURCE_BLOCKS[source].format(path=_yaml_text(path))
     return CONFIG_TEMPLATE.format(company=company, source=block)
 
 
@@ -105,19 +112,21 @@ def init_repository(
     export: Path | None = None,
     policy_mode: str = "manual",
 ) -> git.Repo:
-    """Scaffold config, policies, schemas and an empty state tree, and commit them."""
+    """Scaffold config, policies, schemas and an empty state tree, and commit them.
+
+    An `export` is never copied: the configuration names it where it is, and git ignores it
+    when that is inside the repository.
+    """
     if (directory / "hrsync.yaml").exists():
         raise ConfigError(f"{directory} already holds an hrsync repository")
+    if export is not None and source != "file":
+        raise ConfigError(f"--path is the export of --source file, not of {source}")
+    if export is not None and not export.is_file():
+        raise ConfigError(f"export file {export} not found")
     directory.mkdir(parents=True, exist_ok=True)
-    export_rel = "hris/export.csv"
-    if export is not None:
-        if not export.is_file():
-            raise ConfigError(f"export file {export} not found")
-        export_rel = f"hris/export{export.suffix}"
-        (directory / "hris").mkdir(exist_ok=True)
-        shutil.copyfile(export, directory / export_rel)
+    export_path, ignore = _export_location(directory, export)
     (directory / "hrsync.yaml").write_text(
-        config_text(company or directory.resolve().name, source, export_rel), encoding="utf-8"
+        config_text(company or directory.resolve().name, source, export_path), encoding="utf-8"
     )
     (directory / "policies").mkdir(exist_ok=True)
     (directory / "policies/sync.yaml").write_text(policy_text(policy_mode), encoding="utf-8")
@@ -131,7 +140,7 @@ def init_repository(
         folder = directory / "state" / kind
         folder.mkdir(parents=True, exist_ok=True)
         (folder / ".gitkeep").touch()
-    (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    (directory / ".gitignore").write_text(GITIGNORE + ignore, encoding="utf-8")
     repo = git.Repo.init(directory, initial_branch="main")
     repo.git.add(A=True)
     repo.git.commit(
@@ -143,3 +152,35 @@ def init_repository(
         env={"GIT_COMMITTER_NAME": "hrsync", "GIT_COMMITTER_EMAIL": "hrsync@localhost"},
     )
     return repo
+
+
+def _export_location(directory: Path, export: Path | None) -> tuple[str, str]:
+    """The export's path as hrsync.yaml names it, and the .gitignore line it needs (if any).
+
+    Inside the repository the path is relative, so a checkout elsewhere (a CI runner) finds the
+    export where its previous step put it; outside it is absolute.
+    """
+    if export is None:
+        return DEFAULT_EXPORT, ""
+    resolved = export.expanduser().resolve()
+    try:
+        relative = resolved.relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        return str(resolved), ""
+    if relative.startswith("hris/") or relative.startswith(".hrsync/"):
+        return relative, ""
+    return relative, f"# the HRIS export hrsync.yaml names\n/{_gitignore_escaped(relative)}\n"
+
+
+def _gitignore_escaped(path: str) -> str:
+    return re.sub(r"([*?\[\]!#\\ ])", r"\\\1", path)
+
+
+def _yaml_text(value: str) -> str:
+    """`value` as a YAML scalar: plain when that reads back the same, else JSON-quoted (a
+    path may hold ' #', ': ' or look like a number)."""
+    plain = _PLAIN_YAML.fullmatch(value) and yaml.safe_load(value) == value
+    return value if plain else json.dumps(value)
+
+
+_PLAIN_YAML = re.compile(r"[A-Za-z0-9_~/][A-Za-z0-9_./~-]*")

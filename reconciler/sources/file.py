@@ -5,32 +5,50 @@ department, department_id, parent_department_id, job_title, job_id, manager_id, 
 end_date (ISO dates). Without ids, a department's or job's id is a slug of its name. Any other
 column (salary, birth date, ...) is ignored and never leaves this module.
 
+Settings: `path` (relative to the repository, or absolute: an export never belongs in git),
+`encoding` (default utf-8, a byte-order mark allowed) and `delimiter` (`,`, `;` or `tab`; by
+default whichever makes the header name the required columns).
+
 Documents "uploaded" to this HRIS land in <export folder>/documents/<employee_id>/<filename>.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from reconciler.core.ids import shown
 from reconciler.errors import ConfigError, InvalidInput, Problem, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
 from reconciler.sources import Progress, UploadedDocument
+from reconciler.sources.export_rows import ExportFormat, Row, read_rows
 
 REQUIRED = ("employee_id", "first_name", "last_name", "email", "status")
+OPTIONAL = (
+    "department",
+    "department_id",
+    "parent_department_id",
+    "job_title",
+    "job_id",
+    "manager_id",
+    "start_date",
+    "end_date",
+)
 STATUSES = {"active": True, "inactive": False}
 
 
 def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> FileSource:
     if not settings.get("path"):
         raise ConfigError("source: type file needs `path:` (the CSV or JSON export)")
-    return FileSource(base_dir / settings["path"], label=settings["path"])
+    # An export outside the repository is named by its absolute path (it never belongs in git).
+    path = Path(str(settings["path"])).expanduser()
+    return FileSource(
+        base_dir / path, label=str(settings["path"]), fmt=ExportFormat.from_settings(settings)
+    )
 
 
 @dataclass
@@ -38,106 +56,37 @@ class FileSource:
     path: Path
     label: str
     name: str = "file"
+    fmt: ExportFormat = field(default_factory=ExportFormat)
 
     def fetch(self, progress: Progress | None = None) -> Snapshot:
-        rows = self._rows()
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise SourceError(f"file: export {self.label} not found") from None
+        except OSError as exc:
+            raise SourceError(
+                f"file: export {self.label} cannot be read ({exc.strerror})"
+            ) from None
+        rows = read_rows(data, self.label, self.fmt, REQUIRED + OPTIONAL, REQUIRED)
         problems: list[Problem] = []
-        employees: list[Employee] = []
-        teams: dict[str, Team] = {}
-        jobs: dict[str, Job] = {}
-        for line, row in rows:
-            missing = [c for c in REQUIRED if not str(row.get(c) or "").strip()]
-            if missing:
-                problems.append(Problem(self.label, line, f"missing {', '.join(missing)}"))
-                continue
-            status = str(row["status"]).strip().lower()
-            if status not in STATUSES:
-                problems.append(
-                    Problem(
-                        self.label,
-                        line,
-                        f"status {row['status']!r} of employee {row['employee_id']} is not "
-                        "'active' or 'inactive'",
-                    )
-                )
-                continue
-            try:
-                start = _date(row.get("start_date"))
-                end = _date(row.get("end_date"))
-            except ValueError as exc:
-                problems.append(Problem(self.label, line, f"{exc} (expected YYYY-MM-DD)"))
-                continue
-            team_id = _text(row.get("department_id")) or (
-                slugify(row["department"]) if _text(row.get("department")) else None
-            )
-            if team_id:
-                parent = _text(row.get("parent_department_id"))
-                name = _text(row.get("department")) or team_id
-                teams[team_id] = Team(team_id, name, parent)
-            job_id = _text(row.get("job_id")) or (
-                slugify(row["job_title"]) if _text(row.get("job_title")) else None
-            )
-            if job_id:
-                jobs[job_id] = Job(job_id, _text(row.get("job_title")) or job_id)
-            employees.append(
-                Employee(
-                    id=_text(row["employee_id"]),
-                    email=_text(row["email"]),
-                    first_name=_text(row["first_name"]),
-                    last_name=_text(row["last_name"]),
-                    active=STATUSES[status],
-                    team=team_id,
-                    job=job_id,
-                    manager=_text(row.get("manager_id")),
-                    start_date=start,
-                    end_date=end,
-                    origin=f"{self.label}, line {line}",
-                )
-            )
+        read: list[tuple[Employee, dict]] = []
+        for row in rows:
+            employee = _employee(row, problems)  # or None, with the reasons added to problems
+            if employee is not None:
+                read.append((employee, row.values))
         if problems:
             raise InvalidInput(problems)
+        employees = [employee for employee, _ in read]
+        teams, jobs = _teams_and_jobs(read)
         if progress:
             progress(f"file: {len(employees)} employees from {self.label}")
         return Snapshot(
             source=f"file:{self.label}",
             fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
             employees=tuple(employees),
-            teams=tuple(teams[k] for k in sorted(teams)),
-            jobs=tuple(jobs[k] for k in sorted(jobs)),
+            teams=tuple(sorted(teams, key=lambda t: (t.id, t.name, t.parent or ""))),
+            jobs=tuple(sorted(jobs, key=lambda j: (j.id, j.name))),
         )
-
-    def _rows(self) -> list[tuple[int, dict]]:
-        try:
-            text = self.path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise SourceError(f"file: export {self.label} not found") from None
-        if self.path.suffix.lower() == ".json":
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput([Problem(self.label, exc.lineno, f"JSON: {exc.msg}")]) from None
-            if isinstance(data, dict):
-                data = data.get("employees")
-            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-                raise InvalidInput(
-                    [
-                        Problem(
-                            self.label,
-                            1,
-                            "expected a list of employee objects (or {employees: [...]})",
-                        )
-                    ]
-                )
-            # JSON has no row lines worth naming; the item number is what a person can find.
-            return [(index + 1, row) for index, row in enumerate(data)]
-        reader = csv.DictReader(text.splitlines())
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidInput([Problem(self.label, 1, f"missing column(s): {', '.join(missing)}")])
-        rows = []
-        for row in reader:
-            rows.append((reader.line_num, row))
-        return rows
 
     def _document_path(self, employee_id: str, filename: str) -> Path:
         if "/" in filename or "\\" in filename or filename.startswith("."):
@@ -160,16 +109,93 @@ class FileSource:
         return target.name if target.is_file() else None
 
 
-def _text(value) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    return text or None
+def _employee(row: Row, problems: list[Problem]) -> Employee | None:
+    values = row.values
+    missing = [c for c in REQUIRED if not values[c]]
+    if missing:
+        problems.append(row.problem(f"missing {', '.join(missing)}"))
+        return None
+    status = values["status"].lower()
+    if status not in STATUSES:
+        problems.append(
+            row.problem(
+                f"status {shown(values['status'])} of employee {shown(values['employee_id'])} "
+                "is not 'active' or 'inactive'"
+            )
+        )
+        return None
+    dates = {}
+    for column in ("start_date", "end_date"):
+        try:
+            dates[column] = _date(values[column])
+        except ValueError:
+            problems.append(
+                row.problem(f"{column} {shown(values[column])} is not an ISO date (YYYY-MM-DD)")
+            )
+    if len(dates) < 2:
+        return None
+    return Employee(
+        id=values["employee_id"],
+        email=values["email"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        active=STATUSES[status],
+        team=_team_id(values),
+        job=_job_id(values),
+        manager=values["manager_id"],
+        start_date=dates["start_date"],
+        end_date=dates["end_date"],
+        origin=row.origin,
+    )
 
 
-def _date(value) -> date | None:
-    text = _text(value)
-    if not text:
+def _team_id(values: dict) -> str | None:
+    return values["department_id"] or (
+        slugify(values["department"]) if values["department"] else None
+    )
+
+
+def _job_id(values: dict) -> str | None:
+    return values["job_id"] or (slugify(values["job_title"]) if values["job_title"] else None)
+
+
+def _teams_and_jobs(read: list[tuple[Employee, dict]]) -> tuple[set[Team], set[Job]]:
+    """Every distinct team and job record the rows give.
+
+    Whole records, not one per id: two names that derive one id must both reach the snapshot
+    check, which names the pair instead of merging two teams into one. A row with an id but no
+    name only refers to its team (or job): it stands for it only when no row names it.
+    """
+    teams: set[Team] = set()
+    jobs: set[Job] = set()
+    unnamed_teams: dict[str, Team] = {}
+    unnamed_jobs: dict[str, Job] = {}
+    for employee, values in read:
+        if employee.team:
+            name, parent = values["department"], values["parent_department_id"]
+            if name:
+                teams.add(Team(employee.team, name, parent))
+            else:
+                unnamed_teams.setdefault(employee.team, Team(employee.team, employee.team, parent))
+        if employee.job:
+            if values["job_title"]:
+                jobs.add(Job(employee.job, values["job_title"]))
+            else:
+                unnamed_jobs.setdefault(employee.job, Job(employee.job, employee.job))
+    return teams | _not_named(unnamed_teams, teams), jobs | _not_named(unnamed_jobs, jobs)
+
+
+def _not_named(unnamed: dict, named: set) -> set:
+    """The unnamed records whose id no named record has: they stand for themselves."""
+    ids = {record.id for record in named}
+    return {record for record_id, record in unnamed.items() if record_id not in ids}
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"date {text!r} is not an ISO date") from None
+        # an HRIS may write a timestamp where a date is meant: 2024-03-01T00:00:00Z
+        return datetime.fromisoformat(text).date()
