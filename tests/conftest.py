@@ -71,8 +71,9 @@ def rows_with(
 def company(tmp_path, monkeypatch) -> Path:
     """A fresh state repository over BASE_ROWS, policies all manual, today pinned."""
     monkeypatch.setenv("HRSYNC_TODAY", "2026-11-25")
-    export = write_export(tmp_path / "export.csv", BASE_ROWS)
     root = tmp_path / "company"
+    # the export lives in the repository's git-ignored hris/, where set_export rewrites it
+    export = write_export(root / "hris/export.csv", BASE_ROWS)
     init_repository(root, company="Acme", source="file", export=export)
     return root
 

@@ -54,7 +54,11 @@ def test_second_snapshot_changes_are_proposed_planned_and_applied(approved, snap
     set_export(
         approved,
         rows_with(
-            {"4": {"status": "inactive"}, "6": {"department": "Sales & Partnerships"}},
+            {
+                "4": {"status": "inactive"},
+                "5": {"department": "Sales & Partnerships"},
+                "6": {"department": "Sales & Partnerships"},
+            },
             extra=[
                 [
                     "7",

@@ -25,7 +25,8 @@ def runner(tmp_path, monkeypatch) -> Path:
     remote at tmp_path/remote.git."""
     monkeypatch.setenv("HRSYNC_TODAY", "2026-03-01")
     root = tmp_path / "runner"
-    repo = init_repository(root, company="Northwind", source="file", export=demo_file("night1.csv"))
+    repo = init_repository(root, company="Northwind", source="file")
+    new_export(root, "night1.csv")
     git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
     repo.create_remote("origin", str(tmp_path / "remote.git"))
     repo.git.push("-q", "origin", "main")
@@ -33,6 +34,8 @@ def runner(tmp_path, monkeypatch) -> Path:
 
 
 def new_export(root: Path, name: str) -> None:
+    """The night's export, where hrsync.yaml expects it: the git-ignored hris/."""
+    (root / "hris").mkdir(exist_ok=True)
     shutil.copyfile(demo_file(name), root / "hris/export.csv")
 
 
