@@ -67,6 +67,7 @@ class FaultProxy:
     faults: Faults = field(default=lambda n, method, path: None)
     answers: Answers | None = None
     seen: list[tuple[int, str, str, int | str]] = field(default_factory=list)
+    arrived: list[tuple[int, str, str]] = field(default_factory=list)  # as they came in
     bodies: dict[int, bytes] = field(default_factory=dict)  # request bodies of writes, by n
 
     def __post_init__(self):
@@ -88,8 +89,10 @@ class FaultProxy:
         return sum(1 for _, m, _, _ in self.seen if method is None or m == method)
 
     def writes(self) -> list[tuple[str, str]]:
-        """(method, path) of every request that could change the upstream, in order."""
-        return [(m, p) for _, m, p, _ in sorted(self.seen) if m in WRITES]
+        """(method, path) of every request that could change the upstream, in order of
+        arrival (also those still being answered)."""
+        with self._lock:
+            return [(m, p) for _, m, p in sorted(self.arrived) if m in WRITES]
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -99,6 +102,7 @@ class FaultProxy:
         with self._lock:
             self._count += 1
             n = self._count
+            self.arrived.append((n, method, path))
         return n, self.faults(n, method, path)
 
     def _record(self, n: int, method: str, path: str, outcome: int | str) -> None:
