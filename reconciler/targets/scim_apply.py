@@ -247,8 +247,9 @@ class ScimWriter:
             failed_create = failed_create or created
             single.append(change)
         if failed_create:
-            # A 409 may be an account made by an earlier try of this very request whose
-            # answer was lost: read the users again, so it is found by its externalId.
+            # A bulk request whose answer was lost (every outcome 0) may have made the users,
+            # and a 409 may be an account made by an earlier run: read the users again, so
+            # they are found by their externalId instead of made twice.
             self.dir.reload_users(self.http)
         return single
 

@@ -36,6 +36,7 @@ from tests.fakes.fault_proxy import (
     too_many,
 )
 from tests.fakes.scim_server import start_scim_server
+from tests.targets import test_scim
 from tests.targets.test_scim import (
     assert_converged,
     groups,
@@ -46,25 +47,8 @@ from tests.targets.test_scim import (
     users,
 )
 
-
-@pytest.fixture
-def server():
-    server = start_scim_server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def proxies():
-    started: list[FaultProxy] = []
-
-    def start(upstream: str, **kwargs) -> FaultProxy:
-        started.append(FaultProxy(upstream, **kwargs))
-        return started[-1]
-
-    yield start
-    for proxy in started:
-        proxy.stop()
+# The SCIM target's fixtures: a scim2-server process, fault proxies in front of it.
+server, proxies = test_scim.server, test_scim.proxies
 
 
 def claims(server, endpoint: str) -> Counter:

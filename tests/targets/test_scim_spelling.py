@@ -10,8 +10,8 @@ import pytest
 
 from reconciler.plan import compute_plan
 from reconciler.targets.scim_mapping import DEFAULT_TEAM_EXTENSION, ENTERPRISE
-from tests.fakes.fault_proxy import FaultProxy
 from tests.fakes.scim_server import start_scim_server
+from tests.targets import test_scim
 from tests.targets.test_scim import (
     assert_converged,
     edit,
@@ -89,24 +89,8 @@ def respell_without_member_refs(method: str, path: str, payload: bytes) -> bytes
     return respell_answer(method, path, payload, member_refs=False)
 
 
-@pytest.fixture
-def server():
-    server = start_scim_server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def proxies():
-    started: list[FaultProxy] = []
-
-    def start(upstream: str, **kwargs) -> FaultProxy:
-        started.append(FaultProxy(upstream, **kwargs))
-        return started[-1]
-
-    yield start
-    for proxy in started:
-        proxy.stop()
+# The SCIM target's fixtures: a scim2-server process, fault proxies in front of it.
+server, proxies = test_scim.server, test_scim.proxies
 
 
 def test_the_answers_really_are_spelled_otherwise(server, proxies):
