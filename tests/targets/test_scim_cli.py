@@ -108,6 +108,7 @@ def test_a_team_held_twice_on_the_provider_is_planned_and_merged(scim_company):
     Group for one team: the plan shows the team, apply keeps the one with members."""
     root, server = scim_company
     run(root, "propose", "--write", "all")
+    commit_all(root)
     run(root, "apply", "--auto-approve")
     full = next(g for g in server.all("/Groups") if g.get("members"))
     copy = {
