@@ -97,8 +97,8 @@ class ScimTarget:
         managed = directory.managed_users()
         members = {}
         for user in managed:
-            # A manager link to a copy of the manager reads as none: apply points it at the
-            # account it keeps before removing the copy.
+            # A manager link to a copy of the manager (see `duplicates`) reads as none: the
+            # plan shows the link, and apply points it at the account it keeps.
             manager_ref = ((user.get(ENTERPRISE) or {}).get("manager") or {}).get("value")
             manager = directory.managed_ext(manager_ref)
             member = member_of(
