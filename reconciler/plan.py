@@ -20,7 +20,7 @@ from reconciler.model import (
     entity_data,
     field_diff,
 )
-from reconciler.targets import PlatformState
+from reconciler.targets import Duplicate, PlatformState
 
 Entity = Member | Team | Job
 ACTIONS = ("create", "update", "deactivate", "reactivate", "delete")
@@ -93,6 +93,8 @@ class Plan:
     platform_digest: str
     managed_members: int
     conflicts: tuple[Conflict, ...] = ()
+    # Entities the platform holds more than once; each has a change, so apply merges them.
+    duplicates: tuple[Duplicate, ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -147,6 +149,7 @@ def state_digest(desired: DesiredState) -> str:
 
 def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
     taken_emails = {u.email.lower(): u for u in platform.unmanaged}
+    duplicated = {(d.kind, d.id) for d in platform.duplicates}
     upserts: list[Change] = []
     deletes: list[Change] = []
     conflicts: list[Conflict] = []
@@ -164,6 +167,8 @@ def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
                 upserts.append(Create(kind, key, None, after))
             elif before != after:
                 upserts.append(_change_type(kind, before, after)(kind, key, before, after))
+            elif (kind, key) in duplicated:
+                upserts.append(Update(kind, key, before, after))  # apply removes the copies
         gone = [key for key in have if key not in want]
         for key in reversed(_dependency_order(kind, {k: have[k] for k in gone})):
             deletes.append(Delete(kind, key, have[key], None))
@@ -177,6 +182,7 @@ def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
         platform_digest=platform.digest(),
         managed_members=len(platform.members),
         conflicts=tuple(conflicts),
+        duplicates=platform.duplicates,
     )
 
 

@@ -41,6 +41,24 @@ class UnmanagedMember:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """One managed id held by several platform records (a create whose answer was lost and
+    that was sent again, another tool): hrsync reads and writes `kept`; apply removes `extra`."""
+
+    kind: str
+    id: str
+    kept: str
+    extra: tuple[str, ...]
+
+    def message(self) -> str:
+        noun = {"teams": "team", "jobs": "job", "members": "member"}[self.kind]
+        return (
+            f"{noun} {self.id} is held {len(self.extra) + 1} times on the platform; "
+            f"apply keeps {self.kept} and removes {', '.join(self.extra)}"
+        )
+
+
+@dataclass(frozen=True)
 class PlatformState:
     """What the platform holds. Managed entities are keyed by their HRIS id."""
 
@@ -50,6 +68,7 @@ class PlatformState:
     unmanaged: tuple[UnmanagedMember, ...] = ()
     # What this platform cannot hold, said plainly in `hrsync show` (e.g. "job profiles").
     limits: tuple[str, ...] = ()
+    duplicates: tuple[Duplicate, ...] = ()
 
     def of(self, kind: str) -> dict:
         return getattr(self, kind)
@@ -57,6 +76,8 @@ class PlatformState:
     def digest(self) -> str:
         groups = {kind: self.of(kind) for kind in ("teams", "jobs", "members")}
         groups["unmanaged"] = {u.platform_id: u for u in self.unmanaged}
+        if self.duplicates:
+            groups["duplicates"] = {f"{d.kind}/{d.id}": d for d in self.duplicates}
         return entities_digest(groups)
 
 

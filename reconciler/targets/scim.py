@@ -18,7 +18,9 @@ Members are Users, teams are Groups; the mapping:
   any holder left.
 
 Only Users and Groups with an `externalId` are managed; a hand-made User (no externalId) is
-`unmanaged` until `adopt` gives it one. Write order and resumability: see `scim_apply`.
+`unmanaged` until `adopt` gives it one. Two resources with one externalId are `duplicates`: the
+one kept is read (see `scim_directory`), and apply removes the others. Write order and
+resumability: see `scim_apply`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from reconciler.errors import ConfigError, TargetError
 from reconciler.model import DesiredState
 from reconciler.plan import Change
-from reconciler.targets import Applied, PlatformState, UnmanagedMember
+from reconciler.targets import Applied, Duplicate, PlatformState, UnmanagedMember
 from reconciler.targets.scim_apply import ScimWriter
 from reconciler.targets.scim_directory import Directory
 from reconciler.targets.scim_http import ScimHttp
@@ -86,6 +88,7 @@ class ScimTarget:
                 job_id_path=self.job_id_attribute,
                 team_extension=self.team_extension if announced else None,
             )
+            self.http.canonical = self._layout.canonical
         return self._layout
 
     def read(self) -> PlatformState:
@@ -94,8 +97,10 @@ class ScimTarget:
         managed = directory.managed_users()
         members = {}
         for user in managed:
+            # A manager link to a copy of the manager (see `duplicates`) reads as none: the
+            # plan shows the link, and apply points it at the account it keeps.
             manager_ref = ((user.get(ENTERPRISE) or {}).get("manager") or {}).get("value")
-            manager = directory.users.get(manager_ref, {}).get("externalId") or None
+            manager = directory.managed_ext(manager_ref)
             member = member_of(
                 user, layout, team=directory.team_of_user(user["id"]), manager=manager
             )
@@ -114,6 +119,14 @@ class ScimTarget:
             members=members,
             unmanaged=tuple(unmanaged),
             limits=tuple(limits),
+            duplicates=tuple(
+                Duplicate(kind, ext, kept=index[ext], extra=tuple(extra))
+                for kind, index, copies in (
+                    ("teams", directory.group_by_ext, directory.group_copies),
+                    ("members", directory.user_by_ext, directory.user_copies),
+                )
+                for ext, extra in sorted(copies.items())
+            ),
         )
 
     def holdable(self, desired: DesiredState) -> DesiredState:
@@ -139,10 +152,11 @@ class ScimTarget:
 
     def adopt(self, platform_id: str, member_id: str) -> None:
         self._require_writable()
+        self.layout()
         response = self.http.call("GET", f"/Users/{platform_id}", ok=(200, 404))
         if response.status_code == 404:
             raise TargetError(f"scim: no user {platform_id} on the provider")
-        user = self.http.json(response)
+        user = self.http.resource(response)
         if user.get("externalId") not in (None, "", member_id):
             raise TargetError(
                 f"scim: user {platform_id} is already managed as member {user['externalId']}"
@@ -157,6 +171,7 @@ class ScimTarget:
 
     def find_unmanaged(self, email: str) -> UnmanagedMember | None:
         """The hand-made account with `email`, for `hrsync link`."""
+        self.layout()
         found = [unmanaged_of(u) for u in self.http.users_named(email) if not u.get("externalId")]
         return found[0] if found else None
 

@@ -1,5 +1,9 @@
 """Plan changes → SCIM writes, in phases that respect what points at what.
 
+0. Copies: where the provider holds an entity of the plan twice (two resources with one
+   externalId, see `scim_directory`), the copies hrsync does not keep are removed first, so
+   only the kept one is written and a userName a copy holds is free for it. A user copy is
+   taken out of the groups it is in before it goes.
 1. Teams: Groups created or changed (find-or-create by externalId). A rename also rewrites the
    `department` of the team's users that no member change rewrites anyway.
 2. Jobs have no SCIM resource. A job create writes nothing (its name reaches users through
@@ -10,7 +14,7 @@
    no second pass of manager links is needed. Find-or-create by externalId: a run killed
    part-way and run again never makes a second account.
 4. Team membership: one PATCH (or guarded PUT) per Group with every add and remove at once.
-5. Deletions: Users, then job titles, then Groups.
+5. Deletions: Users, then job titles, then Groups (with any copies).
 
 `on_applied` is called, in plan order, for the changes of a phase once the whole phase is done:
 a member change counts as done once its user, its manager link and its membership are written.
@@ -21,8 +25,9 @@ PATCHes, membership PATCHes and deletions go out as bulk requests (see `scim_bul
 single requests (a handful, and their new ids are needed at once). A bulk operation that fails
 is written again on its own, through the same path as without Bulk: a 409 on an e-mail becomes
 the same error with the `hrsync link` hint, and a create that failed (or whose bulk answer was
-lost and was sent again) first re-reads the users, so an account the provider did make is
-found by its externalId instead of made twice.
+lost) first re-reads the users, so an account the provider did make is found by its externalId
+instead of made twice. A single create whose answer was lost is looked up the same way before
+it is sent again (`ScimHttp.create`).
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ class ScimWriter:
         members = [c for c in upserts if c.kind == "members"]
         self.rewritten = {c.id for c in members}
 
+        self._remove_copies(upserts)
         teams = [c for c in upserts if c.kind == "teams"]
         self.http.run_all([lambda c=c: self._upsert_team(c) for c in teams])
         self._rewrite_users(
@@ -114,6 +120,29 @@ class ScimWriter:
         for change in changes:
             done(change)
 
+    # -- copies --------------------------------------------------------------
+
+    def _remove_copies(self, upserts: list[Change]) -> None:
+        users = _pop_copies(self.dir.user_copies, upserts, "members")
+        groups = _pop_copies(self.dir.group_copies, upserts, "teams")
+        if not users and not groups:
+            return
+        log.info("scim: removing %d user and %d group copies", len(users), len(groups))
+        leaving: dict[str, list[str]] = defaultdict(list)
+        for uid in users:
+            for gid in sorted(self.dir.groups_of_user.pop(uid, ())):
+                leaving[gid].append(uid)
+        self._modify_all([_members_edit(gid, [], uids) for gid, uids in sorted(leaving.items())])
+        for gid, uids in leaving.items():
+            group = self.dir.groups[gid]
+            group["members"] = [m for m in group.get("members") or [] if m.get("value") not in uids]
+        self._delete_located([f"/Users/{uid}" for uid in users])
+        self._delete_located([f"/Groups/{gid}" for gid in groups])
+        for uid in users:
+            del self.dir.users[uid]
+        for gid in groups:
+            del self.dir.groups[gid]
+
     # -- teams and jobs ------------------------------------------------------
 
     def _upsert_team(self, change: Change) -> None:
@@ -121,7 +150,12 @@ class ScimWriter:
         fields = self.layout.group_fields(team)
         gid = self.dir.group_by_ext.get(team.id)
         if gid is None:
-            created = self.http.json(self.http.create("/Groups", body_of(fields, CORE_GROUP)))
+            created = self.http.create("/Groups", body_of(fields, CORE_GROUP))
+            if created is None:
+                raise TargetError(
+                    f"scim: team {team.id} cannot be created: the provider refused it as not "
+                    f"unique (another group named {team.name!r}?)"
+                )
             self.dir.group_by_ext[team.id] = created["id"]
             self.dir.groups[created["id"]] = created
         else:
@@ -213,8 +247,9 @@ class ScimWriter:
             failed_create = failed_create or created
             single.append(change)
         if failed_create:
-            # A 409 may be an account made by an earlier try of this very request whose
-            # answer was lost: read the users again, so it is found by its externalId.
+            # A bulk request whose answer was lost (every outcome 0) may have made the users,
+            # and a 409 may be an account made by an earlier run: read the users again, so
+            # they are found by their externalId instead of made twice.
             self.dir.reload_users(self.http)
         return single
 
@@ -239,26 +274,14 @@ class ScimWriter:
         fields = self._user_fields(member)
         uid = self.dir.user_by_ext.get(member.id)
         if uid is None:
-            response = self.http.create("/Users", body_of(fields, CORE_USER), ok=(200, 201, 409))
-            if response.status_code != 409:
-                created = self.http.json(response)
+            created = self.http.create("/Users", body_of(fields, CORE_USER))
+            if created is not None:
                 self._remember(created)
                 return created["id"]
-            uid = self._own_account(member.email, member.id)
-            if uid is None:
-                return None
+            return None
         if self._modify(f"/Users/{uid}", changed_fields(self.dir.users[uid], fields)):
             return None
         return uid
-
-    def _own_account(self, email: str, member_id: str) -> str | None:
-        """After a 409 on create: the account holding `email` when it is this member's (a
-        create whose answer was lost), else None."""
-        for user in self.http.users_named(email):
-            if user.get("externalId") == member_id:
-                self._remember(user)
-                return user["id"]
-        return None
 
     def _remember(self, user: dict) -> None:
         self.dir.users[user["id"]] = user
@@ -289,11 +312,22 @@ class ScimWriter:
     def _delete_all(self, removed: list[Change]) -> None:
         located = []
         for change in removed:
-            index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
+            members = change.kind == "members"
+            index = self.dir.user_by_ext if members else self.dir.group_by_ext
+            copies = self.dir.user_copies if members else self.dir.group_copies
             scim_id = index.get(change.id)
             if scim_id is not None:
-                endpoint = "/Users" if change.kind == "members" else "/Groups"
-                located.append(f"{endpoint}/{scim_id}")
+                endpoint = "/Users" if members else "/Groups"
+                for each in (scim_id, *copies.pop(change.id, ())):
+                    located.append(f"{endpoint}/{each}")
+        self._delete_located(located)
+        for change in removed:
+            # Gone from the index too, so the job deletions after it see no holder in it.
+            index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
+            index.pop(change.id, None)
+
+    def _delete_located(self, located: list[str]) -> None:
+        """DELETE every resource in `located`: in bulk where offered, the rest singly."""
         if self.bulk and len(located) > 1:
             outcomes = write_bulk(self.http, [Write("DELETE", loc) for loc in located])
             located = [
@@ -302,10 +336,6 @@ class ScimWriter:
                 if not (outcome.ok or outcome.status == 404)
             ]
         self.http.run_all([lambda loc=loc: self.http.delete(loc) for loc in located])
-        for change in removed:
-            # Gone from the index too, so the job deletions after it see no holder in it.
-            index = self.dir.user_by_ext if change.kind == "members" else self.dir.group_by_ext
-            index.pop(change.id, None)
 
     def _modify_all(self, edits: list[Edit]) -> None:
         """Carry out `edits`: in bulk PATCHes where offered, each failed one again on its own
@@ -322,6 +352,11 @@ class ScimWriter:
         if not fields:
             return False
         return self.http.modify(*_fields_edit(location, fields))
+
+
+def _pop_copies(copies: dict[str, list[str]], changes: list[Change], kind: str) -> list[str]:
+    """The SCIM ids of the copies of the entities of `kind` that `changes` write."""
+    return [scim_id for c in changes if c.kind == kind for scim_id in copies.pop(c.id, ())]
 
 
 Edit = tuple[str, list[dict], Callable[[dict], dict]]

@@ -6,6 +6,12 @@ found by that id whatever order the provider answers in; an operation the provid
 answer (it stopped early) comes back with status 0. A request refused as too large (413) is
 split in two and sent again.
 
+A request that creates resources is never sent again blindly: when its answer is lost (no
+answer, a timeout, a 5xx), the provider may have made some or all of them, so every operation
+comes back with status 0 and the caller finds out by externalId what is there before writing
+the rest singly. A request of PATCHes and DELETEs only is retried as any request: they do the
+same thing twice.
+
 No `failOnErrors`: the provider carries on past a failed operation, and the caller decides per
 operation what a failure means (a 409 on an e-mail, a 404 on a delete, or a retry on its own).
 No bulkId references between operations either: the caller orders writes in waves so nothing
@@ -19,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.errors import TargetError
-from reconciler.targets.scim_http import PATCH_OP, ScimHttp
+from reconciler.targets.scim_http import PATCH_OP, PROTOCOL, ScimHttp
+from reconciler.targets.scim_mapping import canonical
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 # The request around the operations: schemas, the "Operations" key, brackets, commas.
@@ -89,14 +96,19 @@ def _send(http: ScimHttp, writes: Sequence[Write], indexes: list[int]) -> dict[i
         "schemas": [BULK_REQUEST],
         "Operations": [writes[i].operation(f"w{i}") for i in indexes],
     }
-    response = http.call("POST", "/Bulk", json=body, ok=(200, 413))
+    if any(writes[i].method == "POST" for i in indexes):
+        response = http.post_once("/Bulk", body, ok=(200, 413))
+        if response is None:
+            return dict.fromkeys(indexes, Outcome(0))
+    else:
+        response = http.call("POST", "/Bulk", json=body, ok=(200, 413))
     if response.status_code == 413:
         if len(indexes) == 1:
             # One operation alone is too big for a bulk request: the caller writes it singly.
             return {indexes[0]: Outcome(0)}
         half = len(indexes) // 2
         return {**_send(http, writes, indexes[:half]), **_send(http, writes, indexes[half:])}
-    answered = http.json(response).get("Operations") or []
+    answered = canonical(http.json(response), PROTOCOL).get("Operations") or []
     by_id = {op.get("bulkId"): op for op in answered if isinstance(op, dict)}
     out = {}
     for position, index in enumerate(indexes):

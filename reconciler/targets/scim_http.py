@@ -3,6 +3,12 @@
 Retries (429 Retry-After, 5xx, timeouts) come from the shared `VendorHttp`; this module turns its
 errors into `TargetError` and adds what SCIM needs on top (RFC 7644): the service provider
 configuration, `startIndex`/`count` paging, filters only where announced, PATCH or PUT.
+
+A POST that makes resources is never sent again blindly (`post_once`, `create`): when its answer
+was lost, the provider may have made the resource, so it is looked up by its `externalId`
+first. Names in the provider's answers are read case-insensitively (RFC 7643 §2.1): protocol
+messages through `PROTOCOL`, resources through `canonical`, which the target sets to its
+layout's spelling.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import httpx
 
 from reconciler.errors import SourceError, TargetError
 from reconciler.sources.http import VendorHttp
+from reconciler.targets.scim_mapping import canonical, spelling
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,30 @@ ETAG_RETRIES = 3
 DEFAULT_BULK_BYTES = 1024 * 1024
 
 T = TypeVar("T")
+
+# The names of protocol messages hrsync reads (RFC 7644: discovery, list and bulk responses),
+# in their canonical spelling; a provider may answer them in any case.
+PROTOCOL = spelling(
+    (
+        "Resources",
+        "totalResults",
+        "patch.supported",
+        "filter.supported",
+        "filter.maxResults",
+        "etag.supported",
+        "bulk.supported",
+        "bulk.maxOperations",
+        "bulk.maxPayloadSize",
+        "Resources.name",
+        "Resources.id",
+        "Resources.schemaExtensions.schema",
+        "Operations.bulkId",
+        "Operations.status.code",
+        "Operations.location",
+        "detail",
+        "scimType",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,10 @@ class ScimHttp:
         )
         self.concurrency = max(1, concurrency)
         self.bulk = bulk
+        self.retries = retries
+        self.token_env = token_env
+        # Resources as read from the provider → in hrsync's spelling (set by the target).
+        self.canonical: Callable[[dict], dict] = dict
         self._caps: Capabilities | None = None
 
     # -- plain calls ---------------------------------------------------------
@@ -94,7 +129,12 @@ class ScimHttp:
             raise TargetError(str(exc)) from None
 
     def get_json(self, path: str, **kwargs) -> dict:
-        return self.json(self.call("GET", path, **kwargs))
+        """A protocol message (discovery, a list), its names in canonical spelling."""
+        return canonical(self.json(self.call("GET", path, **kwargs)), PROTOCOL)
+
+    def resource(self, response: httpx.Response) -> dict:
+        """The resource in `response`, in hrsync's spelling."""
+        return self.canonical(self.json(response))
 
     def close(self) -> None:
         self.http.close()
@@ -143,7 +183,7 @@ class ScimHttp:
         the extensions its /Schemas lists, for both types (the best it tells us)."""
         response = self.call("GET", "/ResourceTypes", ok=(200, 404, 501))
         if response.status_code == 200:
-            body = self.json(response)
+            body = canonical(self.json(response), PROTOCOL)
             types = body.get("Resources", body if isinstance(body, list) else [])
             return {
                 t.get("name") or t.get("id"): [e["schema"] for e in t.get("schemaExtensions") or []]
@@ -151,7 +191,7 @@ class ScimHttp:
             }
         schemas = self.call("GET", "/Schemas", ok=(200, 404, 501))
         ids = (
-            [s.get("id") for s in self.json(schemas).get("Resources", [])]
+            [s.get("id") for s in canonical(self.json(schemas), PROTOCOL).get("Resources", [])]
             if (schemas.status_code == 200)
             else []
         )
@@ -172,7 +212,7 @@ class ScimHttp:
                 params["filter"] = filter_expr
             page = self.get_json(endpoint, params=params)
             resources = page.get("Resources") or []
-            out.extend(resources)
+            out.extend(self.canonical(resource) for resource in resources)
             total = int(page.get("totalResults", len(out)))
             start += len(resources)
             if not resources or start > total:
@@ -182,15 +222,86 @@ class ScimHttp:
         """Users whose userName is `user_name` (case-insensitive, as RFC 7643 has it): one
         filtered query where filters are announced, else the full list."""
         if self.capabilities().filter:
-            quoted = user_name.replace("\\", "\\\\").replace('"', '\\"')
-            return self.list_all("/Users", f'userName eq "{quoted}"')
+            return self.list_all("/Users", f'userName eq "{_quoted(user_name)}"')
         wanted = user_name.lower()
         return [u for u in self.list_all("/Users") if (u.get("userName") or "").lower() == wanted]
 
+    def with_external_id(self, endpoint: str, external_id: str) -> list[dict]:
+        """The resources at `endpoint` whose externalId is `external_id` (case-exact, as RFC
+        7643 has it): one filtered query where filters are announced, else the full list."""
+        if self.capabilities().filter:
+            found = self.list_all(endpoint, f'externalId eq "{_quoted(external_id)}"')
+        else:
+            found = self.list_all(endpoint)
+        return [r for r in found if r.get("externalId") == external_id]
+
     # -- writing -------------------------------------------------------------
 
-    def create(self, endpoint: str, body: dict, *, ok=(200, 201)) -> httpx.Response:
-        return self.call("POST", endpoint, json=body, ok=ok)
+    def create(self, endpoint: str, body: dict) -> dict | None:
+        """POST `body` (which has an externalId) to `endpoint`: the resource made, or the one
+        the provider already holds with that externalId; None when the provider refused a value
+        as not unique (409) and holds no resource with this externalId.
+
+        A create whose answer was lost (no answer, a timeout, a 5xx) may have been carried out:
+        before it is sent again, the resource is looked up by its externalId and adopted if
+        there, so one create never makes two resources."""
+        external_id = body["externalId"]
+        attempt = 0
+        while True:
+            attempt += 1
+            response = self.post_once(endpoint, body, ok=(200, 201, 409))
+            if response is not None and response.status_code != 409:
+                return self.resource(response)
+            found = self.with_external_id(endpoint, external_id)
+            if found:
+                log.info("scim: %s with externalId %s is already there", endpoint, external_id)
+                return found[0]
+            if response is not None:
+                return None
+            if attempt > self.retries:
+                raise TargetError(f"scim: POST {endpoint} failed after {attempt} tries: no answer")
+            self.http._wait(self.http._backoff(attempt), "no answer to a create")
+
+    def post_once(self, path: str, body: dict, *, ok: Sequence[int]) -> httpx.Response | None:
+        """POST `body`, never twice unseen: the response when its status is in `ok`, None when
+        the answer was lost (no answer, a timeout, a 5xx), so the caller finds out what the
+        provider did before sending it again. A 429 means nothing was done: it is waited out
+        and sent again. Any other status is an error."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.http.client.post(
+                    path, json=body, headers={"Content-Type": SCIM_JSON}
+                )
+            except httpx.TransportError as exc:  # timeouts included
+                log.info("scim: POST %s: %s, the answer is lost", path, type(exc).__name__)
+                return None
+            status = response.status_code
+            if status in ok:
+                return response
+            if status == 429 and attempt <= self.retries:
+                self.http._wait(self.http._retry_after(response, attempt), "HTTP 429")
+                continue
+            if status >= 500:
+                log.info("scim: POST %s: HTTP %s, the outcome is unknown", path, status)
+                return None
+            raise self._refused("POST", path, response)
+
+    def _refused(self, method: str, path: str, response: httpx.Response) -> TargetError:
+        status = response.status_code
+        if status in (401, 403):
+            return TargetError(
+                f"scim: access denied (HTTP {status}) on {path}; check the token in "
+                f"{self.token_env}"
+            )
+        try:
+            error = canonical(response.json(), PROTOCOL)
+        except ValueError:
+            error = {}
+        detail = error.get("detail") if isinstance(error, dict) else None
+        shown = f": {str(detail)[:200]}" if detail else ""
+        return TargetError(f"scim: {method} {path} returned HTTP {status}{shown}")
 
     def modify(self, location: str, ops: list[dict], merge: Callable[[dict], dict]) -> bool:
         """Change a resource: PATCH `ops` where announced, else PUT the merged full resource,
@@ -208,7 +319,7 @@ class ScimHttp:
             etag = response.headers.get("ETag") if caps.etag else None
             if etag:
                 headers["If-Match"] = etag
-            current = self.json(response)
+            current = self.resource(response)
             current.pop("meta", None)
             put = self.call(
                 "PUT", location, json=merge(current), headers=headers, ok=(200, 409, 412)
@@ -236,3 +347,8 @@ class ScimHttp:
                     future.cancel()
                 raise failed.exception()
             return [f.result() for f in futures]
+
+
+def _quoted(value: str) -> str:
+    """`value` as the inside of a filter's string literal (RFC 7644 §3.4.2.2, JSON escapes)."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')

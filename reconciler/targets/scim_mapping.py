@@ -3,6 +3,12 @@
 A resource's managed attributes are written as a flat map of SCIM attribute paths to values
 (`None` = absent), so that one map gives the POST body, the PATCH operations and the merged PUT
 body alike.
+
+Attribute names are case-insensitive (RFC 7643 §2.1), schema URNs too: every resource read from
+the provider is first put in hrsync's spelling (`Layout.canonical`), so `Emails`, `externalid` or
+an enterprise key in other case read like `emails`, `externalId` and `ENTERPRISE`. Values are
+compared on the sub-attributes hrsync writes only (`changed_fields`): a manager's `displayName`
+or `$ref`, an e-mail's `display`, a group member's `display` are the provider's, not drift.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from reconciler.model import Job, Member, Team
 from reconciler.targets import UnmanagedMember
@@ -21,6 +28,29 @@ DEFAULT_TEAM_EXTENSION = "urn:hrsync:scim:schemas:extension:team:1.0:Group"
 DEFAULT_JOB_ID_ATTRIBUTE = f"{ENTERPRISE}:costCenter"
 
 Fields = dict[str, object]
+
+# Every attribute hrsync reads, writes or sorts by, in its canonical spelling (the layout adds
+# the job id attribute and the team extension's).
+KNOWN_PATHS = (
+    "id",
+    "externalId",
+    "schemas",
+    "meta.created",
+    "meta.lastModified",
+    "userName",
+    "name.givenName",
+    "name.familyName",
+    "displayName",
+    "emails.value",
+    "emails.type",
+    "emails.primary",
+    "active",
+    "title",
+    "members.value",
+    f"{ENTERPRISE}:employeeNumber",
+    f"{ENTERPRISE}:department",
+    f"{ENTERPRISE}:manager.value",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +86,17 @@ class Layout:
             fields[f"{self.team_extension}:coaches"] = list(team.coaches) or None
         return fields
 
+    @cached_property
+    def _spelling(self) -> Spelling:
+        paths = [*KNOWN_PATHS, self.job_id_path]
+        if self.team_extension:
+            paths += [f"{self.team_extension}:parent", f"{self.team_extension}:coaches"]
+        return spelling(paths)
+
+    def canonical(self, resource: Mapping) -> dict:
+        """`resource` with every attribute name hrsync knows in hrsync's spelling."""
+        return canonical(resource, self._spelling)
+
     def job_id_of(self, user: Mapping) -> str | None:
         return get_path(user, self.job_id_path) or None
 
@@ -70,6 +111,35 @@ class Layout:
             parent=parent or None,
             coaches=tuple(coaches or ()),
         )
+
+
+Spelling = dict[str, tuple[str, "Spelling"]]
+"""lower-cased name → (canonical name, the spelling of its sub-attributes)."""
+
+
+def spelling(paths: Iterable[str]) -> Spelling:
+    tree: Spelling = {}
+    for path in paths:
+        node = tree
+        for key in split_path(path):
+            node = node.setdefault(key.lower(), (key, {}))[1]
+    return tree
+
+
+def canonical(value, names: Spelling):
+    """`value` with the names `names` knows respelled, at any depth (also inside multi-valued
+    attributes); other names are kept as they are. Where a provider sends one name twice in
+    different case, the canonical spelling wins."""
+    if isinstance(value, list):
+        return [canonical(item, names) for item in value]
+    if not isinstance(value, Mapping) or not names:
+        return value
+    out: dict = {}
+    # Keys already spelled right go last, so they win over a variant of the same name.
+    for key in sorted(value, key=lambda k: names.get(str(k).lower(), (None,))[0] == k):
+        name, sub = names.get(str(key).lower(), (key, {}))
+        out[name] = canonical(value[key], sub)
+    return out
 
 
 def split_path(path: str) -> list[str]:
@@ -101,7 +171,8 @@ def merged(resource: dict, fields: Fields) -> dict:
     schemas = list(out.get("schemas") or [])
     for path, value in fields.items():
         keys = split_path(path)
-        if keys[0].startswith("urn:") and value is not None and keys[0] not in schemas:
+        announced = {str(schema).lower() for schema in schemas}
+        if keys[0].startswith("urn:") and value is not None and keys[0].lower() not in announced:
             schemas.append(keys[0])
         node = out
         for key in keys[:-1]:
@@ -127,8 +198,30 @@ def patch_ops(fields: Fields) -> list[dict]:
 
 
 def changed_fields(current: Mapping, fields: Fields) -> Fields:
-    """Only the fields whose value differs from `current`: no write for what already holds."""
-    return {path: value for path, value in fields.items() if get_path(current, path) != value}
+    """Only the fields whose value differs from `current` (in hrsync's spelling): no write for
+    what already holds. Complex values are compared on the sub-attributes hrsync writes."""
+    return {
+        path: value
+        for path, value in fields.items()
+        if _written_part(get_path(current, path), value) != value
+    }
+
+
+def _written_part(held, wanted):
+    """The part of the provider's value `held` that hrsync writes in `wanted`: a manager's
+    `value` (not `displayName`, `$ref`), an e-mail's `value`/`type`/`primary` (not `display`)."""
+    if isinstance(wanted, Mapping) and isinstance(held, Mapping):
+        return {key: held[key] for key in wanted if key in held}
+    if isinstance(wanted, list) and isinstance(held, list):
+        keys = {key for item in wanted if isinstance(item, Mapping) for key in item}
+        if keys:
+            return [
+                {key: item[key] for key in keys if key in item}
+                if isinstance(item, Mapping)
+                else item
+                for item in held
+            ]
+    return held
 
 
 def member_of(user: Mapping, layout: Layout, *, team: str | None, manager: str | None) -> Member:

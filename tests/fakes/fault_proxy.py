@@ -1,5 +1,7 @@
 """A loopback HTTP proxy in front of a test server that injects what real providers do under
-load: 429 with Retry-After, 5xx, latency, and dropped connections.
+load: 429 with Retry-After, 5xx, latency, dropped connections and answers that come too late
+(before or after the upstream did the work), and, with `answers`, providers that answer in
+their own way (other casing, extra sub-attributes).
 
 `faults` decides per request (numbered from 1, in arrival order) what goes wrong, if anything.
 """
@@ -13,17 +15,22 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 
 @dataclass(frozen=True)
 class Fault:
-    """`status`: answer this instead of forwarding; `drop`: close the connection without an
-    answer, before forwarding ("before") or after the upstream did the work ("after")."""
+    """`status`: answer this instead of forwarding (with `forwarded`: after the upstream did
+    the work, as a gateway timing out on a slow backend does); `drop`: close the connection
+    without an answer, before forwarding ("before") or after the upstream did the work
+    ("after"); `delay`: seconds to wait, after the upstream did the work, before answering."""
 
     status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     drop: str | None = None
+    forwarded: bool = False
+    delay: float = 0.0
 
 
 def too_many(retry_after: str = "0") -> Fault:
@@ -39,7 +46,18 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # a burst of parallel clients must not wait for SYN retries
 
 
+def answer_lost() -> Fault:
+    """The upstream does the work; its answer never arrives (a reset connection)."""
+    return Fault(drop="after")
+
+
+def failed_after_work(status: int = 502) -> Fault:
+    """The upstream does the work; the client gets a 5xx instead of its answer."""
+    return Fault(status=status, forwarded=True)
+
+
 Faults = Callable[[int, str, str], Fault | None]  # (n, method, path) → fault
+Answers = Callable[[str, str, bytes], bytes]  # (method, path, upstream's body) → body sent
 
 
 @dataclass
@@ -47,7 +65,10 @@ class FaultProxy:
     upstream: str  # e.g. http://127.0.0.1:8080
     latency: float = 0.0  # seconds added to every request
     faults: Faults = field(default=lambda n, method, path: None)
+    answers: Answers | None = None
     seen: list[tuple[int, str, str, int | str]] = field(default_factory=list)
+    arrived: list[tuple[int, str, str]] = field(default_factory=list)  # as they came in
+    bodies: dict[int, bytes] = field(default_factory=dict)  # request bodies of writes, by n
 
     def __post_init__(self):
         parts = urlsplit(self.upstream)
@@ -67,6 +88,12 @@ class FaultProxy:
     def count(self, method: str | None = None) -> int:
         return sum(1 for _, m, _, _ in self.seen if method is None or m == method)
 
+    def writes(self) -> list[tuple[str, str]]:
+        """(method, path) of every request that could change the upstream, in order of
+        arrival (also those still being answered)."""
+        with self._lock:
+            return [(m, p) for _, m, p in sorted(self.arrived) if m in WRITES]
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -75,6 +102,7 @@ class FaultProxy:
         with self._lock:
             self._count += 1
             n = self._count
+            self.arrived.append((n, method, path))
         return n, self.faults(n, method, path)
 
     def _record(self, n: int, method: str, path: str, outcome: int | str) -> None:
@@ -96,21 +124,32 @@ class FaultProxy:
             def _any(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 n, fault = proxy._next(self.command, self.path)
+                if self.command in WRITES:
+                    with proxy._lock:
+                        proxy.bodies[n] = body
                 if proxy.latency:
                     threading.Event().wait(proxy.latency)
                 if fault and fault.drop == "before":
                     proxy._record(n, self.command, self.path, "dropped")
                     self.close_connection = True
                     return
-                if fault and fault.status:
+                if fault and fault.status and not fault.forwarded:
                     proxy._record(n, self.command, self.path, fault.status)
                     self._reply(fault.status, list(fault.headers), b"")
                     return
                 status, headers, payload = self._forward(body)
+                if fault and fault.delay:
+                    threading.Event().wait(fault.delay)
                 if fault and fault.drop == "after":
                     proxy._record(n, self.command, self.path, "dropped after")
                     self.close_connection = True
                     return
+                if fault and fault.status:
+                    proxy._record(n, self.command, self.path, f"{fault.status} after")
+                    self._reply(fault.status, list(fault.headers), b"")
+                    return
+                if proxy.answers is not None and payload:
+                    payload = proxy.answers(self.command, self.path, payload)
                 proxy._record(n, self.command, self.path, status)
                 self._reply(status, headers, payload)
 
@@ -131,12 +170,15 @@ class FaultProxy:
                     conn.close()
 
             def _reply(self, status: int, headers: list, payload: bytes):
-                self.send_response(status)
-                for key, value in headers:
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    for key, value in headers:
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up waiting (a timeout)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
 

@@ -101,3 +101,29 @@ def test_a_bad_token_is_one_line_naming_the_variable_not_the_token(scim_company,
     monkeypatch.delenv("SCIM_TOKEN")
     out = run(root, "plan", code=1)
     assert out == "Error: scim target: environment variable SCIM_TOKEN is not set\n"
+
+
+def test_a_team_held_twice_on_the_provider_is_planned_and_merged(scim_company):
+    """A create whose answer was lost and that another tool sent again left an empty second
+    Group for one team: the plan shows the team, apply keeps the one with members."""
+    root, server = scim_company
+    run(root, "propose", "--write", "all")
+    commit_all(root)
+    run(root, "apply", "--auto-approve")
+    full = next(g for g in server.all("/Groups") if g.get("members"))
+    copy = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "externalId": full["externalId"],
+        "displayName": full["displayName"],
+    }
+    server.client.post("/Groups", json=copy).raise_for_status()
+
+    out = run(root, "plan", "--detailed-exitcode", code=2)
+    assert f'~ update     team {full["externalId"]} "{full["displayName"]}"' in out
+    assert out.endswith(
+        "Plan: 0 to create, 1 to update, 0 to deactivate, 0 to reactivate, 0 to delete.\n"
+    )
+    assert run(root, "apply", "--auto-approve").endswith("Applied 1 change(s).\n")
+    held = [g for g in server.all("/Groups") if g["externalId"] == full["externalId"]]
+    assert [(g["id"], len(g["members"])) for g in held] == [(full["id"], len(full["members"]))]
+    run(root, "plan", "--detailed-exitcode", code=0)
