@@ -13,7 +13,7 @@ import click
 from reconciler.config import find_root
 from reconciler.errors import InvalidInput, Problem
 from reconciler.plan import Plan
-from reconciler.state.loader import Lines
+from reconciler.state.loader import Lines, read_text
 from reconciler.state.schemas import schema_problems
 
 
@@ -29,19 +29,26 @@ def render_to(renderer, value) -> str:
     return buffer.getvalue()
 
 
-def write_file(path: Path, text: str) -> None:
+def write_file(path: Path, content: str | bytes) -> None:
+    """Write `path` whole or not at all: a full disk leaves neither half a file nor the
+    temporary one behind (the error itself is reported by the CLI, see exits.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_plan_file(path: Path) -> Plan:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, str(path))
         data = json.loads(text)
-    except FileNotFoundError:
-        raise InvalidInput([Problem(str(path), None, "plan file not found")]) from None
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(str(path), exc.lineno, f"not JSON: {exc.msg}")]) from None
     problems = schema_problems("plan", data, Lines(""), str(path))

@@ -114,6 +114,11 @@ def remove_entities(root: Path, kind: str, ids: Iterable[str]) -> list[Path]:
 
 def _atomic_write(path: Path, text: str) -> None:
     # A kill mid-write must never leave half a YAML file for the next run to choke on.
+    # A full disk leaves no temporary file behind either.
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
