@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import click
 from reconciler.config import find_root
 from reconciler.errors import InvalidInput, Problem
 from reconciler.plan import Plan
-from reconciler.state.loader import Lines, read_text
+from reconciler.state.loader import Lines, read_text, write_atomic
 from reconciler.state.schemas import schema_problems
 
 
@@ -30,19 +29,8 @@ def render_to(renderer, value) -> str:
 
 
 def write_file(path: Path, content: str | bytes) -> None:
-    """Write `path` whole or not at all: a full disk leaves neither half a file nor the
-    temporary one behind (the error itself is reported by the CLI, see exits.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        if isinstance(content, bytes):
-            tmp.write_bytes(content)
-        else:
-            tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, content)
 
 
 def read_plan_file(path: Path) -> Plan:

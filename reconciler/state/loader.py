@@ -247,6 +247,26 @@ def load_yaml_file(path: Path, root: Path | None = None):
     return parse_yaml(text, label), Lines(text)
 
 
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write `path` whole or not at all: a kill or a full disk mid-write must never leave half a
+    file for the next run to choke on, nor the temporary file beside it. An error names `path`,
+    not the temporary file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        # OSError(errno, ...) comes back as the matching subclass (PermissionError, ...).
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def dump_yaml(data, header: str | None = None) -> str:
     """Stable YAML: keys in the given order, block style, UTF-8 kept as is."""
     body = yaml.dump(

@@ -15,7 +15,7 @@ from reconciler.state.entities import (
     looks_valid,
     render_entity,
 )
-from reconciler.state.loader import Lines, load_state_file
+from reconciler.state.loader import Lines, load_state_file, write_atomic
 from reconciler.state.paths import child_path
 from reconciler.state.schemas import schema_problems
 from reconciler.state.validate import reference_problems
@@ -97,7 +97,7 @@ def write_entities(root: Path, kind: str, entities: Iterable) -> list[Path]:
                 continue
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, text)
+        write_atomic(path, text)
         written.append(path)
     return written
 
@@ -110,15 +110,3 @@ def remove_entities(root: Path, kind: str, ids: Iterable[str]) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    # A kill mid-write must never leave half a YAML file for the next run to choke on.
-    # A full disk leaves no temporary file behind either.
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
