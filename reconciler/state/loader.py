@@ -214,7 +214,7 @@ def read_text(path: str | os.PathLike, label: str, max_bytes: int = MAX_FILE_BYT
             raw = handle.read(max_bytes + 1)
             if len(raw) > max_bytes:
                 size = os.fstat(handle.fileno()).st_size
-                message = f"{_size(size)}: larger than the {_size(max_bytes)} it may hold"
+                message = f"{size:,} bytes: larger than the {max_bytes:,} bytes it may hold"
                 raise InvalidInput([Problem(label, None, message)])
     except FileNotFoundError:
         raise InvalidInput([Problem(label, None, "file not found")]) from None
@@ -228,10 +228,6 @@ def read_text(path: str | os.PathLike, label: str, max_bytes: int = MAX_FILE_BYT
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         raise InvalidInput([Problem(label, line, message, column=column)]) from None
-
-
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count} bytes"
 
 
 def load_state_file(path: str, label: str):

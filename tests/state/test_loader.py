@@ -68,7 +68,7 @@ def test_a_state_file_over_the_size_bound_is_refused_unread(tmp_path):
     write(tmp_path, "members", "2", "id: '2'\nfirst_name: " + "G" * MAX_STATE_FILE_BYTES + "\n")
     message = problems(tmp_path)
     assert "state/members/2.yaml" in message
-    assert "1.00002 MB: larger than the 1 MB it may hold" in message
+    assert "1,000,021 bytes: larger than the 1,000,000 bytes it may hold" in message
     assert len(message) < 300
 
 
@@ -140,7 +140,9 @@ def test_a_policy_file_that_is_too_large_or_not_utf8_is_named(tmp_path):
     path.write_bytes(b"# " + b"x" * 10_000_001 + b"\n")
     with pytest.raises(InvalidInput) as info:
         load_yaml_file(path, tmp_path)
-    assert "policies/sync.yaml" in str(info.value) and "larger than the 10 MB" in str(info.value)
+    assert "policies/sync.yaml" in str(info.value) and "larger than the 10,000,000 bytes" in str(
+        info.value
+    )
 
 
 def test_deep_nesting_is_a_syntax_error_not_a_crash(tmp_path):
