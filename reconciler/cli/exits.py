@@ -69,6 +69,12 @@ class HrsyncGroup(click.Group):
             if line is None:
                 raise
             _fail(ctx, line, exc)
+        except UnicodeDecodeError as exc:
+            # Readers that know the file name it themselves (state, policies, configuration);
+            # this is the last resort for one that does not: -v shows where it was read.
+            byte = exc.object[exc.start : exc.start + 1].hex()
+            line = f"a file is not UTF-8 text (byte 0x{byte}); save it as UTF-8 (-v shows which)"
+            _fail(ctx, line, exc)
         except GitCommandNotFound as exc:
             _fail(ctx, "git is not installed or not on PATH; hrsync needs it for this command", exc)
         except MemoryError as exc:
