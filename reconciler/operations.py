@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +17,9 @@ from reconciler.clock import today
 from reconciler.config import Config, load_config
 from reconciler.core.ids import shown
 from reconciler.core.snapshot_check import check_snapshot
-from reconciler.errors import ConfigError, InvalidInput, Problem, TargetError
+from reconciler.desired import with_coaches
+from reconciler.errors import ConfigError, HrsyncError, InvalidInput, Problem, TargetError
+from reconciler.lock import repository_lock
 from reconciler.model import KINDS, DesiredState, Snapshot
 from reconciler.plan import Change, Plan, compute_plan
 from reconciler.policies import Policy, load_policy
@@ -25,6 +27,10 @@ from reconciler.propose import Proposal, ProposedChange, accept, propose
 from reconciler.sources import Progress, open_source
 from reconciler.state.tree import read_state, remove_entities, write_entities
 from reconciler.targets import PlatformState, holdable, open_target
+
+
+class NotOnMain(HrsyncError):
+    """apply was asked to apply something that is not committed on main."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +97,28 @@ def read_platform(repo: Repo) -> PlatformState:
         target.close()
 
 
+def main_branch(repo: Repo) -> str:
+    return repo.config.git.get("main_branch", "main")
+
+
+def main_differences(repo: Repo) -> list[str]:
+    """How this checkout's state/ and policies/ differ from main (empty: they don't)."""
+    from reconciler.gitops.committed import differences_from_main
+
+    return differences_from_main(repo.root, main_branch(repo))
+
+
+def planned_state(state: DesiredState) -> DesiredState:
+    """What the platform should hold: coaches derived from the members as they are now, so a
+    merged members proposal reaches the platform whole, before the files' coaches follow."""
+    return replace(state, teams=with_coaches(state.teams, state.members))
+
+
 def make_plan(repo: Repo) -> Plan:
-    """The plan against the part of state/ the platform can hold (see `Target.holdable`)."""
-    with gc_paused():
-        desired = repo.state()
+    """The plan against the part of state/ the platform can hold (see `Target.holdable`).
+    Takes the repository's lock: a sync writing main meanwhile is waited for, not read half."""
+    with repository_lock(repo.root), gc_paused():
+        desired = planned_state(repo.state())
         target = open_target(repo.config.target, repo.root)
         try:
             platform = target.read()
@@ -111,9 +135,22 @@ def run_apply(
     confirm: Callable[[Plan], bool] = lambda plan: True,
     on_applied: Callable[[Change], None] | None = None,
 ) -> tuple[Plan, ApplyResult | None]:
-    """Plan (or check the saved plan), confirm, apply. (plan, None) when nothing was applied."""
+    """Plan (or check the saved plan), confirm, apply. (plan, None) when nothing was applied.
+
+    Only what is committed on main is applied: a checkout that differs is refused, whatever
+    its state/ holds (a proposal branch, a half-finished run, an uncommitted edit)."""
+    with repository_lock(repo.root):
+        return _run_apply(repo, saved, max_deletes, confirm, on_applied)
+
+
+def _run_apply(repo, saved, max_deletes, confirm, on_applied):
+    differences = main_differences(repo)
+    if differences:
+        from reconciler.gitops.committed import refusal
+
+        raise NotOnMain(refusal(differences, main_branch(repo)))
     # Read (and so validated) before the target is opened: invalid state/ touches nothing.
-    wanted = repo.state()
+    wanted = planned_state(repo.state())
     target = open_target(repo.config.target, repo.root, writable=True)
     try:
         platform = target.read()

@@ -82,10 +82,20 @@ def set_export(root: Path, rows) -> None:
 
 
 def approve_all(root: Path) -> None:
-    """fetch → propose → write every change into state/ (what merging the PRs does)."""
+    """fetch → propose → write every change into state/ and commit it on main (what merging
+    the PRs does: apply applies only what main holds)."""
     repo = ops.Repo.open(root)
     proposal = ops.make_proposal(repo, ops.fetch_snapshot(repo))
     ops.write_proposal(repo, proposal, lambda change: True)
+    commit_all(root)
+
+
+def commit_all(root: Path, message: str = "approved") -> None:
+    import git
+
+    repo = git.Repo(root)
+    repo.git.add("-A", "--", "state", "policies")
+    repo.git.commit("-qm", message, "--allow-empty")
 
 
 def set_policy(root: Path, **modes: str) -> None:

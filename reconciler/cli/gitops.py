@@ -23,16 +23,23 @@ def _kinds(kind: str) -> tuple[str, ...]:
 @click.command()
 @click.option("--kind", type=KIND_CHOICE, default="all", show_default=True)
 @click.option("--no-apply", is_flag=True, help="Commit and push, but do not apply.")
+@click.option(
+    "--max-deletes", type=click.IntRange(min=0), help="Allow apply this many deletions tonight."
+)
 @click.pass_context
-def sync(ctx, kind: str, no_apply: bool) -> None:
+def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     """The nightly run: fetch, propose, commit automatic changes to main, rebuild the rolling
-    branch and pull request per kind for the manual ones, apply if main changed."""
+    branch and pull request per kind for the manual ones, then plan against main and apply what
+    is left (every run, so a night after a failed apply makes it good). Exit 1 when apply
+    failed; the output says what is still pending."""
     from reconciler.gitops.pipeline import run_sync
 
-    report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply)
+    report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     _echo(sync_text, report)
+    if report.apply_error is not None:
+        ctx.exit(1)
 
 
 def _echo(renderer, value, **kwargs) -> None:
@@ -71,17 +78,41 @@ def review_show(ctx, kind: str) -> None:
 @click.option("--as", "as_", metavar='"NAME <EMAIL>"', help="Who approves (default: git config).")
 @click.option("--drop", multiple=True, metavar="ID", help="Leave this entity out (repeatable).")
 @click.option("--no-apply", is_flag=True, help="Merge and push, but do not apply.")
+@click.option(
+    "--max-deletes",
+    type=click.IntRange(min=0),
+    help="Allow apply this many deletions (default: policies/sync.yaml safety.max_deletes).",
+)
 @click.pass_context
-def review_approve(ctx, kind: str, as_: str | None, drop: tuple[str, ...], no_apply: bool):
+def review_approve(
+    ctx, kind: str, as_: str | None, drop: tuple[str, ...], no_apply: bool, max_deletes
+):
     """Merge hrsync/KIND into main (merge commit by the approver, Approved-by trailer), then
-    apply."""
+    apply. Exit 1 when apply stops after the merge; the output says how to go on."""
     from reconciler.gitops.review import approve, approver_identity
 
     root = repo_root(ctx)
-    result = approve(root, kind, approver_identity(root, as_), drop=drop, apply=not no_apply)
+    result = approve(
+        root,
+        kind,
+        approver_identity(root, as_),
+        drop=drop,
+        apply=not no_apply,
+        max_deletes=max_deletes,
+    )
     if result.dropped:
         click.echo(f"dropped from the proposal: {', '.join(result.dropped)}")
-    click.echo(f"merged into main: {result.merge_commit[:10]}")
+    click.echo(f"merged into main and pushed: {result.merge_commit[:10]}")
+    if result.apply_stopped is not None:
+        click.echo(f"apply stopped: {result.apply_stopped}", err=True)
+        if result.plan is not None:
+            click.echo(f"still pending on the platform: {result.plan.summary_line()}", err=True)
+        click.echo(
+            "To go on: `hrsync apply --auto-approve` (with --max-deletes N if the deletions "
+            "are intended).",
+            err=True,
+        )
+        ctx.exit(1)
     if result.plan is not None:
         click.echo(f"{result.plan.summary_line()}\nApplied {result.applied} change(s).")
 

@@ -162,6 +162,14 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
     """Show what apply would change on the platform to match state/ (reads only)."""
     repo = _repo(ctx)
     the_plan = ops.make_plan(repo)
+    differences = ops.main_differences(repo)
+    if differences:
+        click.echo(
+            f"! state/ differs from main ({'; '.join(differences[:3])}"
+            + (f"; and {len(differences) - 3} more" if len(differences) > 3 else "")
+            + "): this plan previews the checkout; apply applies only what main holds",
+            err=True,
+        )
     target = repo.config.target.get("type", "sqlite")
     click.echo(_render_plan(the_plan, fmt, target), nl=False)
     if out:

@@ -8,7 +8,7 @@ import io
 
 from reconciler.gitops.commits import GitSettings
 from reconciler.propose import Proposal
-from reconciler.render.markdown import esc, proposal_markdown
+from reconciler.render.markdown import code, esc, proposal_markdown
 
 BODY_LIMIT = 60_000  # GitHub refuses bodies over 65,536 characters
 DIAGRAM_LIMIT = 60  # nodes; a bigger chart is unreadable in a PR
@@ -49,9 +49,9 @@ def pull_request_body(proposal: Proposal, kind: str, settings: GitSettings) -> s
 def _how_to_review(kind: str, settings: GitSettings) -> str:
     return (
         "\n---\n"
-        f"**How to review.** Merge to accept: the platform is updated when `{settings.main}` "
+        f"**How to review.** Merge to accept: the platform is updated when {code(settings.main)} "
         "changes. To drop an item, delete its file (an import) or restore it (a sync or "
-        f"clean-up) on `{settings.branch(kind)}` before merging: hrsync rebuilds this branch "
+        f"clean-up) on {code(settings.branch(kind))} before merging: hrsync rebuilds this branch "
         "every night and will not propose that same change again until the HRIS changes the "
         "entity. To leave an entity out for good, add it to `policies/exclude.yaml`.\n"
     )

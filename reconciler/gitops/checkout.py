@@ -7,20 +7,17 @@ forced; a proposal branch is force-pushed only with a lease on the value we read
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import git
 
 from reconciler.errors import HrsyncError
 from reconciler.gitops.commits import GitSettings
+from reconciler.lock import previous_run_was_killed, repository_lock
 
 log = logging.getLogger(__name__)
-LOCK_FILE = ".hrsync/sync.lock"
+MOVING_FILE = ".hrsync/moving-main"  # written while the checkout moves to a new main
 
 
 class GitOpsError(HrsyncError):
@@ -31,23 +28,7 @@ class PushRejected(GitOpsError):
     """The remote moved while we worked (someone else pushed)."""
 
 
-@contextlib.contextmanager
-def sync_lock(root: Path) -> Iterator[None]:
-    """An exclusive lock on .hrsync/sync.lock: two syncs (or a sync and an approve) on the same
-    checkout never interleave. The CI concurrency group does the same across runners."""
-    path = root / LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise GitOpsError(
-                f"another hrsync run holds {LOCK_FILE}; wait for it to finish"
-            ) from None
-        yield
-    finally:
-        os.close(handle)
+sync_lock = repository_lock  # one lock for sync, approve, plan and apply
 
 
 class Checkout:
@@ -94,8 +75,51 @@ class Checkout:
     def state_is_clean(self) -> bool:
         return not self.repo.git.status("--porcelain", "--", "state", "policies")
 
+    @property
+    def git_dir(self) -> Path:
+        return Path(self.repo.git_dir)
+
+    def _marker(self) -> Path:
+        return self.root / MOVING_FILE
+
+    def recover(self) -> None:
+        """Finish what a killed run left: a working tree half-way to a new main, a stale
+        `index.lock`. Only what hrsync itself started is touched (the marker says so)."""
+        if previous_run_was_killed(self.root):
+            self._remove_stale_git_locks()
+        marker = self._marker()
+        if not marker.exists():
+            return
+        target = marker.read_text(encoding="utf-8").strip()
+        log.warning("a previous run was stopped while updating the checkout; finishing it")
+        if self.rev(target) is None:
+            target = "HEAD"
+        self._run("checkout", "-q", "-f", "-B", self.settings.main, target)
+        marker.unlink()
+
+    def _remove_stale_git_locks(self) -> None:
+        """The lock files a killed git leaves (index, refs, packed-refs, config): stale, since
+        the run that started that git holds no lock any more and we hold ours."""
+        git_dir = self.git_dir
+        stale = [git_dir / name for name in ("index.lock", "HEAD.lock", "packed-refs.lock")]
+        stale += list((git_dir / "refs").rglob("*.lock"))
+        for path in stale:
+            if path.exists():
+                log.warning("removing %s left by a stopped run", path.relative_to(git_dir))
+                path.unlink(missing_ok=True)
+
+    def advance_main(self, sha: str) -> None:
+        """Local main and the working tree moved to `sha` in one git command; a marker records
+        the move so a kill half-way is finished by the next run (see `recover`)."""
+        marker = self._marker()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(sha + "\n", encoding="utf-8")
+        self._run("checkout", "-q", "-B", self.settings.main, sha)
+        marker.unlink()
+
     def checkout_main(self) -> str:
         """Local main set to the remote's main; refuses to drop uncommitted edits in state/."""
+        self.recover()
         if not self.state_is_clean():
             raise GitOpsError(
                 "state/ or policies/ has uncommitted changes; commit or stash them first"
@@ -104,16 +128,16 @@ class Checkout:
         remote_main = self.rev(self.remote_ref(main))
         if remote_main is None:
             raise GitOpsError(f"the remote has no branch {main!r}")
-        self._run("checkout", "-q", "-B", main, remote_main)
+        self.advance_main(remote_main)
         return remote_main
 
     def start_branch(self, branch: str, start: str) -> None:
         self._run("checkout", "-q", "-B", branch, start)
 
-    def push_main(self) -> None:
+    def push_main(self, sha: str = "HEAD") -> None:
         main = self.settings.main
         try:
-            self.repo.git.push(self.settings.remote, f"HEAD:refs/heads/{main}")
+            self.repo.git.push(self.settings.remote, f"{sha}:refs/heads/{main}")
         except git.GitCommandError as exc:
             stderr = exc.stderr or ""
             if "rejected" in stderr or "fetch first" in stderr or "non-fast-forward" in stderr:

@@ -98,7 +98,10 @@ def content_digest(kind: str, entity) -> str:
 
 
 def message_with(
-    changes: Iterable[ProposedChange], trailers: list[tuple[str, str]], subject: str = ""
+    changes: Iterable[ProposedChange],
+    trailers: list[tuple[str, str]],
+    subject: str = "",
+    notes: Iterable[str] = (),
 ) -> str:
     """The commit message; `trailers` may repeat a key (one Hrsync-Proposed line per entity)."""
     changes = list(changes)
@@ -116,24 +119,38 @@ def message_with(
         note = f" ({change.note})" if change.note else ""
         detail = f": {what}" if change.action == "sync" and what else ""
         lines.append(f"- {change.action} {change.kind[:-1]} {change.id}{note}{detail}")
+    notes = list(notes)
+    if notes:
+        # Warnings (a mass removal first) and what was held back, where auditors read.
+        lines += ["", *(f"! {' '.join(str(n).split())}" for n in notes)]
     lines.append("")
     lines += [f"{key}: {value}" for key, value in trailers]
     return "\n".join(lines) + "\n"
 
 
 def proposal_trailers(
-    kind: str, mode: str, snapshot_digest: str, changes: Iterable[ProposedChange]
+    kind: str,
+    mode: str,
+    snapshot_digest: str,
+    changes: Iterable[ProposedChange],
+    from_hris: dict[tuple[str, str], object] | None = None,
 ) -> list[tuple[str, str]]:
+    """`from_hris`: (kind, id) -> the entity as the HRIS has it, where the commit holds back a
+    reference (core/accept.py): its digest follows the branch's, so a reviewer's drop is
+    remembered for the HRIS content, not for tonight's held-back version of it."""
+    from_hris = from_hris or {}
     trailers = [
         ("Hrsync-Kind", kind),
         ("Hrsync-Mode", mode),
         ("Hrsync-Snapshot", snapshot_digest),
     ]
     if mode == "manual":
-        trailers += [
-            ("Hrsync-Proposed", f"{c.kind}/{c.id} {content_digest(c.kind, c.after)}")
-            for c in changes
-        ]
+        for c in changes:
+            digest = content_digest(c.kind, c.after)
+            hris = from_hris.get((c.kind, c.id), c.after)
+            hris_digest = content_digest(c.kind, hris)
+            suffix = f" {hris_digest}" if hris_digest != digest else ""
+            trailers.append(("Hrsync-Proposed", f"{c.kind}/{c.id} {digest}{suffix}"))
     return trailers
 
 
@@ -150,21 +167,32 @@ def trailers_of(message: str) -> list[tuple[str, str]]:
     return found
 
 
-def proposed_digests(message: str) -> dict[tuple[str, str], str]:
-    """(kind, id) -> proposed content digest, from a manual commit's Hrsync-Proposed lines."""
+def proposed_digests(message: str, *, hris: bool = False) -> dict[tuple[str, str], str]:
+    """(kind, id) -> proposed content digest, from a manual commit's Hrsync-Proposed lines: of
+    the file the branch holds, or (`hris=True`) of the entity as the HRIS had it."""
     out = {}
     for key, value in trailers_of(message):
         if key == "Hrsync-Proposed" and " " in value:
-            path, digest = value.split(" ", 1)
+            path, *digests = value.split(" ")
             kind, _, entity_id = path.partition("/")
-            out[(kind, entity_id)] = digest
+            out[(kind, entity_id)] = digests[-1] if hris else digests[0]
     return out
 
 
 def commit_paths(repo: git.Repo, message: str, identity: Identity) -> str | None:
-    """Stage state/ and policies/ and commit; None when nothing changed (no empty commits)."""
+    """Stage state/ and policies/ and commit; None when nothing changed (no empty commits).
+    The message goes through stdin: a night of 10,000 changes does not fit in argv."""
     repo.git.add("--all", "--", "state", "policies")
     if not repo.index.diff("HEAD"):
         return None
-    repo.git.commit("-m", message, env=identity.env())
+    repo.git.commit("-F", "-", istream=_stdin(message), env=identity.env())
     return repo.head.commit.hexsha
+
+
+def _stdin(text: str):
+    import tempfile
+
+    handle = tempfile.TemporaryFile()
+    handle.write(text.encode())
+    handle.seek(0)
+    return handle

@@ -82,9 +82,8 @@ class Ledger:
         validate_document("dropped", data or {}, lines, DROPPED_FILE)
         return cls(data or {})
 
-    def save(self, root: Path) -> None:
-        path = root / DROPPED_FILE
-        path.write_text(dump_yaml(self.entries, HEADER), encoding="utf-8")
+    def text(self) -> str:
+        return dump_yaml(self.entries, HEADER)
 
     def is_dropped(self, change: ProposedChange) -> bool:
         digest = content_digest(change.kind, change.after)
@@ -130,6 +129,7 @@ def find_drops(checkout: Checkout, kind: str) -> list[Drop]:
     proposal_sha, reviewed_sha = found
     message = checkout.repo.commit(proposal_sha).message
     bot_email = checkout.settings.bot.email.lower()
+    from_hris = proposed_digests(message, hris=True)
     drops = []
     for (item_kind, entity_id), digest in sorted(proposed_digests(message).items()):
         path = f"state/{item_kind}/{entity_id}.yaml"
@@ -138,7 +138,8 @@ def find_drops(checkout: Checkout, kind: str) -> list[Drop]:
         editor = _last_editor(checkout, proposal_sha, reviewed_sha, path, bot_email)
         if editor is not None:
             sha, by, on = editor
-            drops.append(Drop(item_kind, entity_id, digest, by, on, sha))
+            hris_digest = from_hris[(item_kind, entity_id)]
+            drops.append(Drop(item_kind, entity_id, hris_digest, by, on, sha))
     return drops
 
 

@@ -4,8 +4,15 @@
    because main moved is retried from the new main (everything re-rendered), a few times.
 2. Manual changes go on `hrsync/<kind>`, rebuilt from main each run and force-pushed (with a
    lease), one pull request per kind opened, updated or closed when nothing is left. A run that
-   finds nothing new commits nothing, pushes nothing and leaves the pull request alone.
-3. If main changed, the platform is planned and applied.
+   finds nothing new commits nothing, pushes nothing and leaves the pull request alone. A run
+   that proposes nothing at all (empty, incomplete or refused fetch) leaves every proposal as
+   it is.
+3. The platform is planned against main and what is left is applied, every run, whether main
+   moved or not: a night after a failed apply makes it good.
+
+Every commit is built with git plumbing (plumbing.py): the checkout shows main at every moment,
+so a kill leaves nothing for the next run, or an `apply`, to trip over. Each commit and each
+proposal branch holds one kind's files only (core/accept.py says what is held back and why).
 
 Before anything is written the HRIS is fetched and the forge is asked for its open pull requests,
 so a failed fetch or an unreachable forge leaves main and the branches as they were; a forge
@@ -15,20 +22,23 @@ error after a branch push puts that branch back where it was.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler import operations as ops
+from reconciler.clock import today
+from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
+from reconciler.errors import HrsyncError
 from reconciler.gitops.body import pull_request_body, pull_request_title
 from reconciler.gitops.checkout import Checkout, PushRejected, sync_lock
 from reconciler.gitops.commits import (
     GitSettings,
-    commit_paths,
     message_with,
     proposal_trailers,
     proposed_digests,
 )
 from reconciler.gitops.dropped import (
+    DROPPED_FILE,
     Drop,
     Ledger,
     find_drops,
@@ -36,10 +46,15 @@ from reconciler.gitops.dropped import (
     ledger_message,
 )
 from reconciler.gitops.forge import Forge, ForgeError, PullRequest, open_forge
+from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.gitops.reviews_step import file_reviews
-from reconciler.model import KINDS, Snapshot
+from reconciler.model import KINDS, DesiredState, Snapshot
 from reconciler.plan import Plan
+from reconciler.policies import Policy
+from reconciler.propose import Proposal, propose
 from reconciler.reviews.export import ExportResult
+from reconciler.state.entities import render_entity
+from reconciler.state.tree import STATE_DIR
 
 log = logging.getLogger(__name__)
 MAX_PUSH_ATTEMPTS = 3
@@ -48,7 +63,7 @@ MAX_PUSH_ATTEMPTS = 3
 @dataclass
 class KindOutcome:
     kind: str
-    outcome: str  # opened | updated | unchanged | closed | nothing | skipped
+    outcome: str  # opened | updated | unchanged | closed | nothing | skipped | kept
     changes: int = 0
     pull_request: PullRequest | None = None
 
@@ -64,6 +79,8 @@ class SyncReport:
     plan: Plan | None = None
     applied: int = 0
     reviews: ExportResult | None = None  # when `reviews: automatic` filed review reports
+    mass_removal: bool = False
+    apply_error: str | None = None  # apply failed: what stopped it (the plan shows what is left)
 
 
 def settings_of(repo: ops.Repo) -> GitSettings:
@@ -76,11 +93,13 @@ def run_sync(
     *,
     forge: Forge | None = None,
     apply: bool = True,
+    max_deletes: int | None = None,
 ) -> SyncReport:
-    repo = ops.Repo.open(root)
-    settings = settings_of(repo)
+    settings = settings_of(ops.Repo.open(root))
     checkout = Checkout(root, settings)
+    kinds = tuple(k for k in KINDS if k in kinds)
     with sync_lock(root):
+        checkout.recover()
         checkout.fetch()
         start = checkout.checkout_main()
         repo = ops.Repo.open(root)
@@ -90,32 +109,40 @@ def run_sync(
             existing = {kind: forge.find(settings.branch(kind)) for kind in kinds}
             report = SyncReport(snapshot_digest=snapshot.digest())
             for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-                report.drops, report.main_commits = _commit_main(checkout, snapshot, kinds)
-                if checkout.head() == start:
+                night = decide_night(checkout, repo, snapshot, kinds)
+                shas = build_commits(checkout.git_dir, start, night.main_commits)
+                if not shas:
                     break
                 try:
-                    checkout.push_main()
-                    break
+                    checkout.push_main(shas[-1])
                 except PushRejected:
                     if attempt == MAX_PUSH_ATTEMPTS:
                         raise
                     log.info("main moved on the remote; re-rendering on the new main")
                     checkout.fetch()
                     start = checkout.checkout_main()
+                    repo = ops.Repo.open(root)
+                    continue
+                checkout.advance_main(shas[-1])
+                break
+            report.drops = night.drops
+            report.main_commits = [spec.message.splitlines()[0] for spec in night.main_commits]
+            report.warnings = list(night.proposal.warnings)
+            report.nothing_reason = night.proposal.nothing_reason
+            report.mass_removal = night.proposal.mass_removal
             main_sha = checkout.head()
-            ledger = Ledger.load(root)
             for kind in kinds:
+                if night.proposal.nothing_reason:
+                    # Nothing was proposed: a pending proposal is still what it was.
+                    report.kinds.append(KindOutcome(kind, "kept"))
+                    continue
                 report.kinds.append(
-                    _update_proposal(
-                        checkout, forge, snapshot, ledger, kind, existing[kind], main_sha, report
-                    )
+                    _update_proposal(checkout, forge, night, kind, existing[kind], main_sha, report)
                 )
-            checkout.checkout_main()
         finally:
             forge.close_session()
-        if apply and report.main_commits:
-            report.plan, result = ops.run_apply(ops.Repo.open(root))
-            report.applied = result.applied if result else 0
+        if apply:
+            _apply_main(root, report, max_deletes)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
             report.reviews, subject = file_reviews(
                 root, checkout, settings, repo.config.reviews.get("ledger")
@@ -125,45 +152,106 @@ def run_sync(
     return report
 
 
-def _commit_main(
-    checkout: Checkout, snapshot: Snapshot, kinds: tuple[str, ...]
-) -> tuple[list[Drop], list[str]]:
-    """The ledger commit (what reviewers dropped) and one automatic commit per kind."""
-    root, bot = checkout.root, checkout.settings.bot
-    subjects: list[str] = []
-    ledger = Ledger.load(root)
+def _apply_main(root: Path, report: SyncReport, max_deletes: int | None) -> None:
+    """Plan against main and apply what is left; a failure is reported, with what is pending."""
     repo = ops.Repo.open(root)
-    proposal = ops.make_proposal(repo, snapshot)
+    try:
+        report.plan, result = ops.run_apply(repo, max_deletes=max_deletes)
+        report.applied = result.applied if result else 0
+    except HrsyncError as exc:
+        report.apply_error = str(exc)
+        try:
+            report.plan = ops.make_plan(repo)
+        except HrsyncError:
+            report.plan = None
+
+
+@dataclass
+class Night:
+    """What one run decided, from main's state and the snapshot, computed once."""
+
+    proposal: Proposal  # reviewers' drops left out, the removal guard applied
+    state_after: DesiredState  # main once the automatic commits are in
+    main_commits: list[CommitSpec] = field(default_factory=list)
+    drops: list[Drop] = field(default_factory=list)
+    pending: dict[str, frozenset[str]] = field(default_factory=dict)
+    policy: Policy | None = None
+
+
+def decide_night(
+    checkout: Checkout, repo: ops.Repo, snapshot: Snapshot, kinds: tuple[str, ...]
+) -> Night:
+    """The ledger commit (what reviewers dropped), one automatic commit per kind, and the
+    coaches brought up to date: everything main gets tonight, as commits not yet written."""
+    bot = checkout.settings.bot
+    state = repo.state()
+    raw = propose(snapshot, state, repo.policy, today())
+    ledger = Ledger.load(repo.root)
+    specs: list[CommitSpec] = []
     added = [d for kind in kinds for d in find_drops(checkout, kind) if ledger.add(d)]
-    pruned = ledger.prune(proposal, kinds)
+    pruned = ledger.prune(raw, kinds)
     settled = {(d.kind, d.id) for d in added} & set(pruned)
     added = [d for d in added if (d.kind, d.id) not in settled]
     pruned = [p for p in pruned if p not in settled]
     if added or pruned:
-        ledger.save(root)
-        message = ledger_message(added, pruned)
-        if commit_paths(checkout.repo, message, bot):
-            subjects.append(message.splitlines()[0])
+        specs.append(CommitSpec({DROPPED_FILE: ledger.text()}, ledger_message(added, pruned), bot))
+    proposal = ledger.without_dropped(raw)
+    pending = {
+        k: frozenset(c.id for c in proposal.select(k, "manual") if c.action == "import")
+        for k in KINDS
+    }
+    base = state
     for kind in kinds:
-        repo = ops.Repo.open(root)
-        proposal = ledger.without_dropped(ops.make_proposal(repo, snapshot))
         automatic = proposal.select(kind, "automatic")
         if not automatic:
             continue
-        ops.write_proposal(repo, proposal, _one_of(automatic))
-        message = message_with(
-            automatic, proposal_trailers(kind, "automatic", proposal.snapshot_digest, automatic)
+        accepted = accept_kind(
+            base, proposal, kind, automatic, repo.policy, pending, checkout.settings.branch
         )
-        if commit_paths(checkout.repo, message, bot):
-            subjects.append(message.splitlines()[0])
-    return added, subjects
+        if not accepted.changes and not accepted.brought:
+            continue
+        changes = [*accepted.changes, *accepted.brought]
+        trailers = proposal_trailers(kind, "automatic", proposal.snapshot_digest, changes)
+        message = message_with(changes, trailers, notes=accepted.held)
+        specs.append(CommitSpec(files_of(accepted), message, bot))
+        base = accepted.state
+    if "teams" in kinds or "members" in kinds:
+        refreshed = coaches_refresh(base)
+        if refreshed:
+            specs.append(CommitSpec(_team_files(refreshed), coaches_message(refreshed, base), bot))
+            base = replace(base, teams={**base.teams, **refreshed})
+    return Night(proposal, base, specs, added, pending, repo.policy)
+
+
+def files_of(accepted: Accepted) -> dict[str, str | None]:
+    files: dict[str, str | None] = {}
+    for kind, entities in accepted.written().items():
+        for entity_id, entity in entities.items():
+            path = f"{STATE_DIR}/{kind}/{entity_id}.yaml"
+            files[path] = None if entity is None else render_entity(kind, entity)
+    return files
+
+
+def _team_files(teams: dict) -> dict[str, str | None]:
+    return {f"{STATE_DIR}/teams/{k}.yaml": render_entity("teams", t) for k, t in teams.items()}
+
+
+def coaches_message(refreshed: dict, state: DesiredState) -> str:
+    lines = [f"teams: coaches follow the members ({len(refreshed)} team(s))", ""]
+    for team_id, team in sorted(refreshed.items()):
+        before = state.teams[team_id].coaches
+        lines.append(
+            f"- team {team_id}: coaches {', '.join(before) or 'none'} → "
+            f"{', '.join(team.coaches) or 'none'}"
+        )
+    lines += ["", "Hrsync-Kind: teams", "Hrsync-Mode: derived"]
+    return "\n".join(lines) + "\n"
 
 
 def _update_proposal(
     checkout: Checkout,
     forge: Forge,
-    snapshot: Snapshot,
-    ledger: Ledger,
+    night: Night,
     kind: str,
     existing: PullRequest | None,
     main_sha: str,
@@ -171,54 +259,58 @@ def _update_proposal(
 ) -> KindOutcome:
     settings = checkout.settings
     branch = settings.branch(kind)
-    checkout.start_branch(settings.main, main_sha)
-    repo = ops.Repo.open(checkout.root)
-    proposal = ledger.without_dropped(ops.make_proposal(repo, snapshot))
-    report.nothing_reason = proposal.nothing_reason
-    report.warnings = list(proposal.warnings)
-    manual = proposal.select(kind, "manual")
+    proposal = night.proposal
+    accepted = accept_kind(
+        night.state_after,
+        proposal,
+        kind,
+        proposal.select(kind, "manual"),
+        night.policy,
+        night.pending,
+        settings.branch,
+    )
+    changes = [*accepted.changes, *accepted.brought]
+    report.warnings += [w for w in accepted.held if w not in report.warnings]
     old_tip = checkout.rev(checkout.remote_ref(branch))
-    if not manual:
+    if not changes:
         if old_tip is not None:
             checkout.delete_branch(branch, old_tip)
         if existing is not None:
             forge.close(existing, f"Nothing left to review: main matches the HRIS for {kind}.")
         return KindOutcome(kind, "closed" if old_tip or existing else "nothing")
 
-    checkout.start_branch(branch, main_sha)
-    ops.write_proposal(repo, proposal, _one_of(manual))
-    message = message_with(
-        manual, proposal_trailers(kind, "manual", proposal.snapshot_digest, manual)
+    view = replace(
+        proposal,
+        changes=tuple(replace(c, mode="manual") for c in changes),
+        warnings=(*proposal.warnings, *accepted.held),
     )
-    sha = commit_paths(checkout.repo, message, settings.bot)
-    checkout.start_branch(settings.main, main_sha)
-    if sha is None:  # the changes cancel out once made consistent: nothing to review
-        return KindOutcome(kind, "nothing")
-    title = pull_request_title(proposal, kind)
-    body = pull_request_body(proposal, kind, settings)
+    from_hris = {(c.kind, c.id): c.after for c in proposal.select(kind)}
+    trailers = proposal_trailers(kind, "manual", proposal.snapshot_digest, changes, from_hris)
+    message = message_with(changes, trailers, notes=view.warnings)
+    (sha,) = build_commits(
+        checkout.git_dir, main_sha, [CommitSpec(files_of(accepted), message, settings.bot)]
+    )
+    title = pull_request_title(view, kind)
+    body = pull_request_body(view, kind, settings)
+    count = len(changes)
     if old_tip is not None and _same_proposal(checkout, kind, old_tip, sha, main_sha):
         if existing is None and forge.name != "local":
-            return KindOutcome(kind, "opened", len(manual), forge.open(branch, title, body))
-        return KindOutcome(kind, "unchanged", len(manual), existing)
+            return KindOutcome(kind, "opened", count, forge.open(branch, title, body))
+        return KindOutcome(kind, "unchanged", count, existing)
     if not checkout.force_push_branch(branch, sha, old_tip):
-        return KindOutcome(kind, "skipped", len(manual), existing)
+        return KindOutcome(kind, "skipped", count, existing)
     try:
         if existing is not None:
-            return KindOutcome(kind, "updated", len(manual), forge.update(existing, title, body))
+            return KindOutcome(kind, "updated", count, forge.update(existing, title, body))
         # forge: local has no pull request: a rebuilt branch is an updated proposal
         outcome = "updated" if old_tip is not None and forge.name == "local" else "opened"
-        return KindOutcome(kind, outcome, len(manual), forge.open(branch, title, body))
+        return KindOutcome(kind, outcome, count, forge.open(branch, title, body))
     except ForgeError:
         if old_tip is not None:
             checkout.force_push_branch(branch, old_tip, sha)
         else:
             checkout.delete_branch(branch, sha)
         raise
-
-
-def _one_of(changes: list):
-    chosen = {id(c) for c in changes}
-    return lambda change: id(change) in chosen
 
 
 def _same_proposal(checkout: Checkout, kind: str, old_tip: str, new: str, main_sha: str) -> bool:

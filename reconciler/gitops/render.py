@@ -42,13 +42,16 @@ OUTCOMES = {
     "closed": "proposal closed, nothing left to review",
     "nothing": "nothing to review",
     "skipped": "branch changed on the remote while syncing; left for the next run",
+    "kept": "pending proposal left as it is",
 }
 
 
 def sync_text(report, out: TextIO) -> None:
     """What `hrsync sync` did, one line per step."""
     if report.nothing_reason:
-        out.write(f"Nothing proposed: {report.nothing_reason}.\n")
+        out.write(
+            f"Nothing proposed: {report.nothing_reason}. Pending proposals are left as they are.\n"
+        )
     for drop in report.drops:
         out.write(f"dropped in review: {drop.kind[:-1]} {drop.id} (by {value(drop.by)[1:-1]})\n")
     for subject in report.main_commits:
@@ -60,7 +63,12 @@ def sync_text(report, out: TextIO) -> None:
             where = f" #{pr.number} {pr.url}" if pr.number else f" {pr.url}"
         count = f" ({outcome.changes} change(s))" if outcome.changes else ""
         out.write(f"{outcome.kind}: {OUTCOMES[outcome.outcome]}{count}{where}\n")
-    if report.plan is not None:
+    if report.apply_error is not None:
+        out.write(f"apply failed: {report.apply_error}\n")
+        if report.plan is not None and report.plan.changes:
+            out.write(f"still pending on the platform: {report.plan.summary_line()}\n")
+        out.write("The next `hrsync sync` (or `hrsync apply`) applies what is left.\n")
+    elif report.plan is not None:
         out.write(f"apply: {report.plan.summary_line()} {report.applied} applied.\n")
     if report.reviews is not None:
         filed = report.reviews
@@ -69,7 +77,12 @@ def sync_text(report, out: TextIO) -> None:
             + (f", {len(filed.failed)} failed (retried next run)" if filed.failed else "")
             + "\n"
         )
-    if not report.main_commits and all(o.outcome in ("unchanged", "nothing") for o in report.kinds):
+    if (
+        not report.main_commits
+        and not report.applied
+        and report.apply_error is None
+        and all(o.outcome in ("unchanged", "nothing", "kept") for o in report.kinds)
+    ):
         out.write("Nothing new: no commit, nothing pushed.\n")
 
 
@@ -84,7 +97,11 @@ def pending_text(found, out: TextIO) -> None:
 
 
 def proposal_detail_text(item, out: TextIO, limit: int | None = None) -> None:
-    """One pending proposal, entity by entity (the first `limit` of them)."""
+    """One pending proposal, entity by entity (the first `limit` of them); its warnings first."""
+    for warning in item.warnings:
+        out.write(f"! {value(warning)[1:-1]}\n")
+    if item.warnings:
+        out.write("\n")
     out.write(
         f"{item.branch} at {item.tip[:10]} (last commit by {value(item.author)[1:-1]}, "
         f"{item.date})\n{value(item.subject)[1:-1]}\n\n"

@@ -21,6 +21,7 @@ from reconciler.gitops.commits import Identity, proposed_digests
 from reconciler.gitops.dropped import last_proposal_commit
 from reconciler.gitops.history import EntityChange, changed_entities
 from reconciler.gitops.pipeline import settings_of
+from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.model import KINDS
 from reconciler.plan import Plan
 
@@ -34,6 +35,8 @@ class PendingProposal:
     author: str
     date: str
     changes: list[EntityChange]
+    warnings: tuple[str, ...] = ()  # the proposal commit's "! " lines, mass removal first
+    mass_removal: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Approval:
     dropped: list[str]
     plan: Plan | None
     applied: int
+    apply_stopped: str | None = None  # merged and pushed, but apply refused or failed: why
 
 
 def _checkout(root: Path) -> Checkout:
@@ -65,6 +69,8 @@ def pending(
             continue
         commit = checkout.repo.commit(tip)
         base = checkout.git.merge_base(main, tip)
+        found = last_proposal_commit(checkout, kind, tip)
+        warnings = _warnings_of(checkout.repo.commit(found).message) if found else ()
         out.append(
             PendingProposal(
                 kind,
@@ -74,9 +80,18 @@ def pending(
                 f"{commit.author.name} <{commit.author.email}>",
                 commit.committed_datetime.date().isoformat(),
                 changed_entities(checkout.repo, base, tip),
+                warnings,
+                bool(warnings) and warnings[0].startswith(MASS_REMOVAL_START),
             )
         )
     return out
+
+
+MASS_REMOVAL_START = "This would remove or deactivate"
+
+
+def _warnings_of(message: str) -> tuple[str, ...]:
+    return tuple(line[2:] for line in message.splitlines() if line.startswith("! "))
 
 
 def _proposal_subject(checkout: Checkout, kind: str, tip: str) -> str:
@@ -114,6 +129,7 @@ def approve(
     *,
     drop: tuple[str, ...] = (),
     apply: bool = True,
+    max_deletes: int | None = None,
 ) -> Approval:
     checkout = _checkout(root)
     settings = checkout.settings
@@ -128,13 +144,19 @@ def approve(
         message = (
             f"Merge {branch}: {proposal.subject}\n\n"
             + (f"Dropped in review: {', '.join(drop)}\n\n" if drop else "")
+            + "".join(f"! {w}\n" for w in proposal.warnings[:1] if proposal.mass_removal)
+            + ("\n" if proposal.mass_removal else "")
             + f"Approved-by: {approver}\nHrsync-Kind: {kind}\n"
         )
+        message_file = root / ".hrsync" / "MERGE_MSG"
+        message_file.write_text(message, encoding="utf-8")
         try:
             # The branch is what the reviewer read: where main changed the same lines since the
             # branch was built (another kind's PR merged first), the branch's lines win; the next
             # sync proposes whatever still differs from the HRIS.
-            checkout.git.merge("--no-ff", "-X", "theirs", "-m", message, tip, env=approver.env())
+            checkout.git.merge(
+                "--no-ff", "-X", "theirs", "-F", str(message_file), tip, env=approver.env()
+            )
         except git.GitCommandError:
             checkout.git.merge("--abort", with_exceptions=False)
             checkout.git.reset("--hard", start)
@@ -142,6 +164,8 @@ def approve(
                 f"{branch} does not merge into {settings.main}; run `hrsync sync --kind {kind}` "
                 "to rebuild it from main, then review again"
             ) from None
+        finally:
+            message_file.unlink(missing_ok=True)
         try:
             ops.Repo.open(root).state()
         except HrsyncError:
@@ -156,33 +180,33 @@ def approve(
         # Like "delete branch after merge": the merge commit keeps what the reviewer merged,
         # which is where the next sync reads any item they dropped.
         checkout.delete_branch(branch, tip)
-    plan, applied = None, 0
+    plan, applied, stopped = None, 0, None
     if apply:
-        plan, result = ops.run_apply(ops.Repo.open(root))
-        applied = result.applied if result else 0
-    return Approval(kind, merge, list(drop), plan, applied)
+        try:
+            plan, result = ops.run_apply(ops.Repo.open(root), max_deletes=max_deletes)
+            applied = result.applied if result else 0
+        except HrsyncError as exc:
+            # Merged and pushed all the same: say so, why apply stopped, and how to go on.
+            stopped = str(exc)
+            plan = ops.make_plan(ops.Repo.open(root))
+    return Approval(kind, merge, list(drop), plan, applied, stopped)
 
 
 def _drop_items(checkout, kind, tip, main, ids, approver: Identity) -> str:
-    """One commit on the branch that takes the dropped entities back to main's version."""
+    """One commit on the branch that takes the dropped entities back to main's version (built
+    with plumbing: the checkout stays on main)."""
     settings = checkout.settings
     bot_commit = last_proposal_commit(checkout, kind, tip)
     proposed = proposed_digests(checkout.repo.commit(bot_commit).message) if bot_commit else {}
     unknown = [i for i in ids if (kind, i) not in proposed]
     if unknown:
         raise HrsyncError(f"not in the {kind} proposal: {', '.join(unknown)}")
-    checkout.start_branch(settings.branch(kind), tip)
-    for entity_id in ids:
-        path = f"state/{kind}/{entity_id}.yaml"
-        if checkout.show(main, path) is not None:
-            checkout.git.checkout(main, "--", path)
-        else:
-            checkout.git.rm("-q", "--", path)
-    checkout.git.commit(
-        "-m", f"Drop {kind[:-1]} {', '.join(ids)} from the proposal", env=approver.env()
-    )
-    sha = checkout.head()
+    files = {
+        f"state/{kind}/{entity_id}.yaml": checkout.show(main, f"state/{kind}/{entity_id}.yaml")
+        for entity_id in ids
+    }
+    message = f"Drop {kind[:-1]} {', '.join(ids)} from the proposal\n"
+    (sha,) = build_commits(checkout.git_dir, tip, [CommitSpec(files, message, approver)])
     if not checkout.force_push_branch(settings.branch(kind), sha, tip):
         raise GitOpsError(f"{settings.branch(kind)} moved on the remote; review again")
-    checkout.start_branch(settings.main, main)
     return sha

@@ -30,6 +30,17 @@ def esc(value) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
+def code(value) -> str:
+    """A code span that holds any text: a fence longer than any backtick run inside (so an id
+    with backticks cannot close it), pipes escaped for table cells, no raw newlines. Inside a
+    code span HTML is shown as text, never rendered."""
+    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _name(kind: str, entity) -> str:
     if kind == "members":
         return f"{esc(entity.first_name)} {esc(entity.last_name)} ({esc(entity.email)})"
@@ -79,12 +90,12 @@ def proposal_markdown(
             detail = _detail(change) or "removed from the HRIS: file removed"
             note = f" *({esc(change.note)})*" if change.note else ""
             rows.append(
-                f"| {SINGULAR[change.kind]} | `{change.id}` | "
+                f"| {SINGULAR[change.kind]} | {code(change.id)} | "
                 f"{_name(change.kind, entity)}{note} | {detail} |"
             )
         _section(out, title, rows, header)
     out.write(
-        f"<sub>snapshot `{proposal.snapshot_digest[:12]}` from {esc(proposal.source)}</sub>\n"
+        f"<sub>snapshot {code(proposal.snapshot_digest[:12])} from {esc(proposal.source)}</sub>\n"
     )
 
 
@@ -102,7 +113,7 @@ def plan_markdown(plan: Plan, out: TextIO, *, target: str = "platform") -> None:
             detail = _detail(change)
             rows.append(
                 f"| {PLAN_ICONS[change.action]} {change.action} | "
-                f"{SINGULAR[kind]} | `{change.id}` | {_name(kind, entity)} | "
+                f"{SINGULAR[kind]} | {code(change.id)} | {_name(kind, entity)} | "
                 f"{detail} |"
             )
         _section(out, kind.capitalize(), rows, header)

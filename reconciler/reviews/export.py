@@ -23,7 +23,13 @@ reasons of its own); after `MAX_FAILURES_IN_A_ROW` failures in a row the run sto
 vendor is then most likely down or the credentials wrong. Either way the ledger is right: every
 review not filed stays pending or absent, and the next run uploads exactly those.
 
+Refused: a review with a character that neither DejaVu Sans nor a configured fallback font can
+draw (`reconciler.reviews.fonts`) is not uploaded: an HR document must not lose text. It is
+refused before its ledger entry is written, naming the characters, and the others are filed;
+the next run tries it again, so adding a fallback font to hrsync.yaml is all it takes.
+
 Dry-run reads only the store and the ledger; it neither calls the HRIS nor writes the ledger.
+It checks the glyphs too, so a dry run shows the reviews an export would refuse.
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reconciler.errors import HrsyncError
+from reconciler.reviews.fonts import MissingGlyphs, ReportFonts, bundled_fonts
 from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version, filed
 from reconciler.reviews.model import Review, ReviewSubject
 from reconciler.reviews.naming import review_filename
-from reconciler.reviews.pdf import render_review_pdf
+from reconciler.reviews.pdf import check_review, render_review_pdf
 from reconciler.reviews.store import ReviewStore
 from reconciler.sources import Progress, Source
 
@@ -57,6 +64,7 @@ UPLOADED = "uploaded"
 FOUND = "found"  # a pending upload of an earlier run was in the HRIS already
 SKIPPED = "skipped"
 FAILED = "failed"
+REFUSED = "refused"  # a character no font can draw: not rendered, not uploaded
 NOT_TRIED = "not tried"  # the run stopped before this one
 
 
@@ -94,7 +102,11 @@ class ExportResult:
 
     @property
     def failed(self) -> tuple[ExportItem, ...]:
-        return self.having(FAILED, NOT_TRIED)
+        return self.having(FAILED, REFUSED, NOT_TRIED)
+
+    @property
+    def refused(self) -> tuple[ExportItem, ...]:
+        return self.having(REFUSED)
 
     @property
     def to_upload(self) -> tuple[ExportItem, ...]:
@@ -117,12 +129,15 @@ def export_reviews(
     progress: Progress | None = None,
     ledger_label: str | None = None,
     clock: Callable[[], datetime] = _now,
+    fonts: ReportFonts | None = None,
 ) -> ExportResult:
     """Upload what the ledger lacks (or, with `dry_run`, say what would be uploaded).
 
-    `subjects` holds the managed members by HRIS id; `today` is printed in each PDF's footer.
+    `subjects` holds the managed members by HRIS id; `today` is printed in each PDF's footer;
+    `fonts` are those the PDFs are drawn with (DejaVu Sans alone if None).
     `source` may be None for a dry run.
     """
+    report = _Report(company, today, fonts or bundled_fonts())
     ledger = Ledger.load(ledger_path, ledger_label or str(ledger_path))
     reviews = store.reviews()
     drafts = sum(1 for r in reviews if not r.finished)
@@ -130,32 +145,58 @@ def export_reviews(
     unmanaged = tuple(r.id for r in finished if r.member_id not in subjects)
     managed = [r for r in finished if r.member_id in subjects]
     if dry_run:
-        items = tuple(_preview(ledger, review, subjects[review.member_id]) for review in managed)
+        items = tuple(
+            _preview(ledger, review, subjects[review.member_id], report) for review in managed
+        )
         return ExportResult(True, items, drafts, unmanaged)
     if source is None:
         raise ValueError("export_reviews needs a source unless dry_run is set")
-    run = _Run(ledger, subjects, source, company, today, progress, clock)
+    run = _Run(ledger, subjects, source, report, progress, clock)
     items, stopped = run.execute(managed)
     return ExportResult(False, items, drafts, unmanaged, stopped)
 
 
-def _preview(ledger: Ledger, review: Review, subject: ReviewSubject) -> ExportItem:
+@dataclass(frozen=True)
+class _Report:
+    """What every PDF of a run is drawn with."""
+
+    company: str
+    today: date
+    fonts: ReportFonts
+
+    def refusal(self, review: Review, subject: ReviewSubject) -> str | None:
+        """Why the review's PDF cannot be drawn without losing text; None when it can."""
+        try:
+            check_review(
+                review, subject, company=self.company, generated_on=self.today, fonts=self.fonts
+            )
+        except MissingGlyphs as exc:
+            log.warning("review %s: refused: %s", review.id, exc)
+            return str(exc)
+        return None
+
+    def render(self, review: Review, subject: ReviewSubject) -> bytes:
+        return render_review_pdf(
+            review, subject, company=self.company, generated_on=self.today, fonts=self.fonts
+        )
+
+
+def _preview(ledger: Ledger, review: Review, subject: ReviewSubject, report: _Report) -> ExportItem:
     record = ledger.reviews.get(review.id)
     latest = record.latest if record else None
     digest = review.content_hash()
+    if latest and latest.sha256 == digest and latest.status == FILED:
+        return _item(review, subject, latest, UP_TO_DATE, SKIPPED, latest.location)
     if latest and latest.sha256 == digest:
-        action = UP_TO_DATE if latest.status == FILED else RETRY
-        return _item(
-            review,
-            subject,
-            latest,
-            action,
-            SKIPPED if action == UP_TO_DATE else WOULD_UPLOAD,
-            latest.location,
-        )
-    version = _next_version(ledger, review, subject)
-    ledger.set_latest(review.id, review.member_id, version)  # in memory only: names stay unique
-    action = NEW_VERSION if version.version > 1 else UPLOAD
+        version, action = latest, RETRY
+    else:
+        version = _next_version(ledger, review, subject)
+        action = NEW_VERSION if version.version > 1 else UPLOAD
+    refusal = report.refusal(review, subject)
+    if refusal:
+        return _item(review, subject, version, action, REFUSED, error=refusal)
+    if action != RETRY:
+        ledger.set_latest(review.id, review.member_id, version)  # in memory only: unique names
     return _item(review, subject, version, action, WOULD_UPLOAD)
 
 
@@ -203,16 +244,14 @@ class _Run:
         ledger: Ledger,
         subjects: Mapping[str, ReviewSubject],
         source: Source,
-        company: str,
-        today: date,
+        report: _Report,
         progress: Progress | None,
         clock: Callable[[], datetime],
     ):
         self.ledger = ledger
         self.subjects = subjects
         self.source = source
-        self.company = company
-        self.today = today
+        self.report = report
         self.progress = progress
         self.clock = clock
 
@@ -279,14 +318,31 @@ class _Run:
                 if latest.sha256 == digest:
                     return _item(review, subject, latest, RETRY, FOUND, location), None
             elif latest.sha256 == digest:
-                return None, (review, latest, RETRY)
+                return self._checked(review, subject, latest, RETRY)
         version = _next_version(self.ledger, review, subject)
-        return None, (review, version, NEW_VERSION if version.version > 1 else UPLOAD)
+        return self._checked(
+            review, subject, version, NEW_VERSION if version.version > 1 else UPLOAD
+        )
+
+    def _checked(
+        self, review: Review, subject: ReviewSubject, version: Version, action: str
+    ) -> tuple[ExportItem | None, tuple | None]:
+        """The upload queued, or refused before its ledger entry is written."""
+        refusal = self.report.refusal(review, subject)
+        if refusal:
+            return _item(review, subject, version, action, REFUSED, error=refusal), None
+        return None, (review, version, action)
 
     def _upload(
         self, review: Review, subject: ReviewSubject, version: Version, action: str
     ) -> ExportItem:
-        content = render_review_pdf(review, subject, company=self.company, generated_on=self.today)
+        try:
+            content = self.report.render(review, subject)
+        except MissingGlyphs as exc:
+            # The check before queueing missed a text; the PDF would have lost it. The ledger
+            # entry stays pending: nothing was uploaded, the next run tries again.
+            log.warning("review %s: refused while drawing: %s", review.id, exc)
+            return _item(review, subject, version, action, REFUSED, error=str(exc))
         try:
             uploaded = self.source.upload_document(
                 review.member_id,

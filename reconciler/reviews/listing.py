@@ -8,6 +8,7 @@ from reconciler.reviews.export import (
     FAILED,
     FOUND,
     NOT_TRIED,
+    REFUSED,
     RETRY,
     SKIPPED,
     UPLOADED,
@@ -51,7 +52,7 @@ def _describe(item: ExportItem) -> str:
     if item.outcome in (UPLOADED, FOUND, SKIPPED) and item.location:
         return f"{who}  → {one_line(item.location)}"
     name = one_line(item.filename)
-    if item.outcome == FAILED:
+    if item.outcome in (FAILED, REFUSED):
         return f"{who}  {name}: {one_line(item.error or 'failed')}"
     if item.action == RETRY and item.outcome == WOULD_UPLOAD:
         return f"{who}  {name} (interrupted before: looked up in the HRIS first)"
@@ -77,11 +78,17 @@ def _summary(result: ExportResult) -> str:
         (len(result.having(FOUND)), "found already filed"),
         (len(result.skipped), "up to date"),
         (len(result.having(FAILED)), "failed"),
+        (len(result.refused), "refused"),
         (len(result.having(NOT_TRIED)), "not tried"),
     ]
     text = ", ".join(f"{n} {what}" for n, what in counts if n) or "nothing to do"
     if result.stopped:
         text += " (stopped after repeated failures; the next run uploads the rest)"
-    elif result.failed:
+    elif result.having(FAILED, NOT_TRIED):
         text += " (the next run retries the failed ones)"
+    if result.refused:
+        text += (
+            " (the next run files a refused review once reviews.fallback_fonts has a font "
+            "for its characters)"
+        )
     return text + "."

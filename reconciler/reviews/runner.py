@@ -6,6 +6,7 @@ Configuration (hrsync.yaml), all keys optional:
       store: platform            # platform (the embedded sqlite target's database) | directory
       path: reviews/exported     # store: directory only: a folder of review JSON files
       ledger: reviews/ledger.yaml
+      fallback_fonts: [fonts/NotoSansJP-Regular.otf]  # for characters DejaVu Sans lacks
 
 Whether the nightly run exports reviews (`reviews: automatic | manual | off`) is a policy in
 policies/sync.yaml, decided by the caller; these functions only do what they are asked.
@@ -22,6 +23,7 @@ from reconciler.errors import ConfigError, HrsyncError
 from reconciler.model import DesiredState
 from reconciler.policies import load_policy
 from reconciler.reviews.export import ExportResult, export_reviews
+from reconciler.reviews.fonts import ReportFonts, report_fonts
 from reconciler.reviews.model import Review, ReviewSubject
 from reconciler.reviews.pdf import render_review_pdf
 from reconciler.reviews.store import DirectoryReviewStore, ReviewStore, SqliteReviewStore
@@ -52,6 +54,7 @@ def run_export(
         today=today or clock_today(),
         progress=progress,
         ledger_label=ledger,
+        fonts=fonts_of(config),
     )
 
 
@@ -68,8 +71,17 @@ def render_review(root: Path, review_id: str, *, today: date | None = None) -> b
             "only reviews of managed members are rendered"
         )
     return render_review_pdf(
-        review, subject, company=config.company, generated_on=today or clock_today()
+        review,
+        subject,
+        company=config.company,
+        generated_on=today or clock_today(),
+        fonts=fonts_of(config),
     )
+
+
+def fonts_of(config: Config) -> ReportFonts:
+    """DejaVu Sans and the fallback fonts of hrsync.yaml (paths relative to the repository)."""
+    return report_fonts(config.reviews.get("fallback_fonts", ()), config.root)
 
 
 def find_review(store: ReviewStore, review_id: str) -> Review:

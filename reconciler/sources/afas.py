@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler import clock
+from reconciler.core.ids import shown
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
@@ -136,21 +137,25 @@ class AfasSource:
             source=self.name,
             fetched_at=fetched_at,
             employees=tuple(sorted(employees, key=lambda e: e.id)),
-            teams=tuple(sorted(self._teams(progress), key=lambda t: t.id)),
-            jobs=tuple(sorted(self._jobs(position_rows, progress), key=lambda j: j.id)),
+            teams=tuple(sorted(self._teams(progress), key=lambda t: (t.id, t.name))),
+            jobs=tuple(sorted(self._jobs(position_rows, progress), key=lambda j: (j.id, j.name))),
         )
 
     def _employees(self, person_rows: list[dict], positions: dict[str, dict]) -> list[Employee]:
+        """One employee per person row. Rows that say the same (an employees connector that
+        also carries positions has one row per position) are one; rows that differ under one id
+        all go on, for the snapshot check to name."""
         f = self.fields
+        connector = self.connectors["employees"]
         today = self.today()
-        employees: dict[str, Employee] = {}
-        for row in person_rows:
+        employees: dict[Employee, None] = {}
+        for number, row in enumerate(person_rows, 1):
             emp_id = _text(row.get(f["id"]))
-            if emp_id is None or emp_id in employees:
+            if emp_id is None:
                 continue
             position = positions.get(emp_id, {})
             start, end = _date(position.get(f["start_date"])), _date(position.get(f["end_date"]))
-            employees[emp_id] = Employee(
+            employee = Employee(
                 id=emp_id,
                 email=_text(row.get(f["email"])) or "",
                 first_name=_text(row.get(f["first_name"])) or _text(row.get(f["given_name"])) or "",
@@ -163,20 +168,24 @@ class AfasSource:
                 manager=_text(position.get(f["manager"])),
                 start_date=start,
                 end_date=end,
+                origin=f"AFAS {f['id']} {shown(emp_id)} ({connector}, row {number})",
             )
-        return list(employees.values())
+            employees.setdefault(employee, None)
+        return list(employees)
 
     def _teams(self, progress: Progress | None) -> list[Team]:
         if not self.connectors.get("org_units"):
             return []
         f = self.org_unit_fields
-        teams: dict[str, Team] = {}
+        # Distinct records, not one per id: two names or parents under one id are for the
+        # snapshot check to name, not for the last row to win.
+        teams: dict[Team, None] = {}
         for row in self._rows("org_units", f["id"], "org units", progress):
             team_id = _text(row.get(f["id"]))
             if team_id is not None:
                 name = _text(row.get(f["name"])) or team_id
-                teams[team_id] = Team(team_id, name, _text(row.get(f["parent"])))
-        return list(teams.values())
+                teams.setdefault(Team(team_id, name, _text(row.get(f["parent"]))), None)
+        return list(teams)
 
     def _jobs(self, position_rows: list[dict], progress: Progress | None) -> list[Job]:
         if self.connectors.get("functions"):
@@ -186,12 +195,12 @@ class AfasSource:
         else:
             rows = position_rows
             code_field, name_field = self.fields["job_code"], self.fields["job_name"]
-        jobs: dict[str, Job] = {}
+        jobs: dict[Job, None] = {}
         for row in rows:
             job_id = _job_id(row.get(code_field), row.get(name_field))
             if job_id is not None:
-                jobs[job_id] = Job(job_id, _text(row.get(name_field)) or job_id)
-        return list(jobs.values())
+                jobs.setdefault(Job(job_id, _text(row.get(name_field)) or job_id), None)
+        return list(jobs)
 
     def _rows(
         self, connector: str, order_by: str, what: str, progress: Progress | None, **filters: str

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from reconciler import clock
+from reconciler.core.ids import shown
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
@@ -110,24 +111,25 @@ class HiBobSource:
             progress(f"HiBob: {len(records)} employees")
         departments = self._named_list(cfg.department_list)
         titles = self._named_list(cfg.title_list)
-        team_names = {t.id: t.name for t in departments}
-        job_names = {j.id: j.name for j in titles}
+        # Values that are in no list (free text) still name a team/job, under a slug id. Each
+        # distinct (slug, text) is kept: two texts with one slug go to the snapshot check.
+        free_teams: dict[tuple[str, str], None] = {}
+        free_jobs: dict[tuple[str, str], None] = {}
+        team_index, job_index = _index(departments), _index(titles)
         today = self._today()
         employees = []
         for record in records:
-            team = _resolve(_field(record, cfg.department_field), team_names)
-            job = _resolve(_field(record, cfg.title_field), job_names)
+            team = _resolve(_field(record, cfg.department_field), team_index, free_teams)
+            job = _resolve(_field(record, cfg.title_field), job_index, free_jobs)
             employees.append(self._employee(record, team, job, today))
-        # Values that are in no list (free text) still name a team/job, under a slug id.
-        listed = {t.id for t in departments}
-        teams = departments + [Team(i, n) for i, n in team_names.items() if i not in listed]
-        jobs = [Job(i, n) for i, n in job_names.items()]
+        teams = departments + [Team(i, n) for i, n in free_teams]
+        jobs = [Job(t.id, t.name) for t in titles] + [Job(i, n) for i, n in free_jobs]
         return Snapshot(
             source=self.name,
             fetched_at=fetched_now(),
             employees=tuple(sorted(employees, key=lambda e: e.id)),
             teams=tuple(teams),
-            jobs=tuple(sorted(jobs, key=lambda j: j.id)),
+            jobs=tuple(sorted(jobs, key=lambda j: (j.id, j.name))),
         )
 
     def upload_document(
@@ -186,14 +188,12 @@ class HiBobSource:
                 "HiBob: the people search returned no employees; check that the service user's "
                 "permission group may see people (an empty HRIS is never synced)"
             )
-        seen: set[str] = set()
+        # One answer, no paging: an id that comes twice is the HRIS's own data, for the snapshot
+        # check to name with both records.
         for record in records:
             employee_id = record.get("id") if isinstance(record, dict) else None
             if employee_id in (None, ""):
                 raise SourceError("HiBob: the people search returned an employee without id")
-            if str(employee_id) in seen:
-                raise SourceError(f"HiBob: employee {employee_id} came back twice")
-            seen.add(str(employee_id))
         self._check_readable(records)
         return records
 
@@ -233,8 +233,9 @@ class HiBobSource:
         left = (
             status == "inactive" or lifecycle == "terminated" or (end is not None and end < today)
         )
+        employee_id = str(record["id"])
         return Employee(
-            id=str(record["id"]),
+            id=employee_id,
             email=str(_field(record, cfg.email_field) or "").strip(),
             first_name=str(_field(record, "root.firstName") or "").strip(),
             last_name=str(_field(record, "root.surname") or "").strip(),
@@ -244,6 +245,7 @@ class HiBobSource:
             manager=_person_id(_field(record, cfg.manager_field)),
             start_date=iso_date(_field(record, cfg.start_date_field), VENDOR, cfg.start_date_field),
             end_date=end,
+            origin=f"HiBob employee {shown(employee_id)}",
         )
 
 
@@ -279,21 +281,26 @@ def _flatten(items: list, parent: str | None, into: list[Team], list_name: str) 
         _flatten(item.get("children") or [], item_id, into, list_name)
 
 
-def _resolve(value, names: dict[str, str]) -> str | None:
+def _index(listed: list[Team]) -> dict[str, str]:
+    """Named-list lookups: each item id to itself, each name to its first item's id."""
+    index: dict[str, str] = {}
+    for item in listed:
+        index.setdefault(item.name, item.id)
+    return {**index, **{item.id: item.id for item in listed}}
+
+
+def _resolve(value, index: dict[str, str], free: dict[tuple[str, str], None]) -> str | None:
     """The list id for a field value: an id as is, a name via the list, free text as a slug.
 
-    A free-text value is added to `names`, so it becomes a team/job of its own.
+    A free-text value is added to `free` as (slug, text), so it becomes a team/job of its own.
     """
     if value is None or str(value).strip() == "":
         return None
     text = str(value).strip()
-    if text in names:
-        return text
-    for item_id, name in names.items():
-        if name == text:
-            return item_id
+    if text in index:
+        return index[text]
     slug = slugify(text)
-    names.setdefault(slug, text)
+    free[(slug, text)] = None
     return slug
 
 

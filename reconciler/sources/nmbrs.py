@@ -8,6 +8,13 @@ managers are read, one `Manager_GetCurrent` per active employee (SOAP has no bul
 
 Of each personal-info record only names and the work e-mail are read; BSN, birth date, private
 contact data never leave this module.
+
+Departments and functions are period records: each applies from its (`StartYear`, `StartPeriod`)
+on, and one can be entered ahead for a later period. The one in force is the latest that has
+started by today's payroll period, as `Department_GetCurrent` / `Function_GetCurrent` answer.
+A period is a calendar month unless `payroll_periods` says the company pays four-weekly or weekly.
+`Function_GetAll_AllEmployeesByCompany_V2` nests a record's `Id`/`Code`/`Description` under
+`Function`; the flat form of the older operation is read too.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler import clock
+from reconciler.core.ids import shown
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
 from reconciler.sources import Progress, UploadedDocument, secret
 from reconciler.sources.employment import current_period, is_employed
 from reconciler.sources.http import VendorHttp
+from reconciler.sources.vendor import numeric_first
 
 VENDOR = "Nmbrs"
 DEFAULT_BASE_URL = "https://api.nmbrs.nl/soap/v3"
@@ -37,6 +46,7 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FAULT_CODE = re.compile(r"--->\s*(?:[\w.]+:\s*)?(\d{4})\s*:\s*([^\r\n]*)")
 AUTH_CODES = {"1001", "2043"}  # invalid authentication; domain not found
+PAYROLL_PERIODS = ("monthly", "four_weekly", "weekly")
 
 
 def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> NmbrsSource:
@@ -130,19 +140,29 @@ class NmbrsSource:
         self.managers = self.settings.get("managers", "current")
         if self.managers not in ("current", "off"):
             raise ConfigError("Nmbrs: source.managers must be 'current' or 'off'")
+        self.payroll_periods = self.settings.get("payroll_periods", "monthly")
+        if self.payroll_periods not in PAYROLL_PERIODS:
+            raise ConfigError(
+                f"Nmbrs: source.payroll_periods must be one of {', '.join(PAYROLL_PERIODS)}"
+            )
 
     def fetch(self, progress: Progress | None = None) -> Snapshot:
         fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
         say = progress or (lambda line: None)
         listed = self._listed_employees(say)
-        infos = self._latest_records(
-            "PersonalInfo_GetAll_AllEmployeesByCompany", "EmployeePersonalInfos", _created
+        today = self.today()
+        now = payroll_period(today, self.payroll_periods)
+        infos = {
+            emp_id: max(records, key=_created)
+            for emp_id, records in self._records(
+                "PersonalInfo_GetAll_AllEmployeesByCompany", "EmployeePersonalInfos"
+            ).items()
+        }
+        departments = _in_force(
+            self._records("Department_GetAll_AllEmployeesByCompany", "EmployeeDepartments"), now
         )
-        departments = self._latest_records(
-            "Department_GetAll_AllEmployeesByCompany", "EmployeeDepartments", _period
-        )
-        functions = self._latest_records(
-            "Function_GetAll_AllEmployeesByCompany_V2", "EmployeeFunctions", _period
+        functions = _in_force(
+            self._records("Function_GetAll_AllEmployeesByCompany_V2", "EmployeeFunctions"), now
         )
         employments = self._employments()
         if not employments:
@@ -151,12 +171,14 @@ class NmbrsSource:
                 f"Nmbrs: no employments for {len(listed)} employees; nothing proposed"
             )
         say(f"Nmbrs: {len(listed)} employees with personal info, departments and functions")
-        today = self.today()
         employees = []
-        for emp_id in sorted(listed, key=int):
+        for emp_id, employee_type in sorted(listed, key=lambda e: numeric_first(e[0])):
+            origin = (
+                f"Nmbrs employee {shown(emp_id)} (company {self.company_id}, type {employee_type})"
+            )
             info = infos.get(emp_id)
             if info is None:
-                raise SourceError(f"Nmbrs: employee {emp_id} has no personal info record")
+                raise SourceError(f"{origin} has no personal info record")
             start, end = employments.get(emp_id, (None, None))
             employees.append(
                 Employee(
@@ -171,6 +193,7 @@ class NmbrsSource:
                     job=_code(functions.get(emp_id)),
                     start_date=start,
                     end_date=end,
+                    origin=origin,
                 )
             )
         employees = self._with_managers(employees, say)
@@ -182,12 +205,14 @@ class NmbrsSource:
             jobs=tuple(Job(i, n) for i, n in self._master("Function", functions)),
         )
 
-    def _listed_employees(self, say: Progress) -> set[str]:
+    def _listed_employees(self, say: Progress) -> list[tuple[str, str]]:
+        """(employee id, employee type) of every listed employee; an id listed twice stays
+        twice, so the snapshot check can name both records."""
         types = self.settings.get("employee_types")
         if not types:
             result = self.soap.call("EmployeeService", "EmployeeType_GetList")
             types = [_value(t, "Id") for t in _children(result, "EmployeeType")]
-        listed: set[str] = set()
+        listed: list[tuple[str, str]] = []
         for employee_type in types:
             result = self.soap.call(
                 "EmployeeService",
@@ -195,7 +220,8 @@ class NmbrsSource:
                 CompanyId=self.company_id,
                 EmployeeType=employee_type,
             )
-            listed.update(i for i in (_value(e, "Id") for e in _children(result, "Employee")) if i)
+            ids = (_value(e, "Id") for e in _children(result, "Employee"))
+            listed += [(i, str(employee_type)) for i in ids if i]
             say(f"Nmbrs: {len(listed)} employees (type {employee_type})")
         if not listed:
             raise SourceError(
@@ -203,18 +229,16 @@ class NmbrsSource:
             )
         return listed
 
-    def _latest_records(
-        self, operation: str, list_name: str, rank: Callable[[ET.Element], tuple]
-    ) -> dict[str, ET.Element]:
-        """Per employee the newest record of a company-wide history call."""
+    def _records(self, operation: str, list_name: str) -> dict[str, list[ET.Element]]:
+        """Per employee every record of a company-wide history call."""
         result = self.soap.call("EmployeeService", operation, CompanyID=self.company_id)
-        latest: dict[str, ET.Element] = {}
+        records: dict[str, list[ET.Element]] = {}
         for item in _items(result):
-            records = _items(_child(item, list_name))
             emp_id = _value(item, "EmployeeId")
-            if emp_id and records:
-                latest[emp_id] = max(records, key=rank)
-        return latest
+            found = _items(_child(item, list_name))
+            if emp_id and found:
+                records.setdefault(emp_id, []).extend(found)
+        return records
 
     def _employments(self) -> dict[str, tuple[date | None, date | None]]:
         result = self.soap.call(
@@ -253,7 +277,9 @@ class NmbrsSource:
 
     def _master(self, kind: str, assigned: dict[str, ET.Element]) -> list[tuple[str, str]]:
         """(id, name) of every department or function: the debtor's list when a debtor is set,
-        else the ones employees hold. Nmbrs keeps both lists flat (no parents)."""
+        else the ones employees hold. Nmbrs keeps both lists flat (no parents). Every distinct
+        pair stays, so two names under one code reach the snapshot check instead of one winning.
+        """
         if self.settings.get("debtor_id"):
             result = self.soap.call(
                 "DebtorService", f"{kind}_GetList", DebtorId=int(self.settings["debtor_id"])
@@ -261,8 +287,8 @@ class NmbrsSource:
             records = _children(result, kind)
         else:
             records = list(assigned.values())
-        named = {_code(r): _value(r, "Description") for r in records}
-        return sorted((i, name or i) for i, name in named.items() if i)
+        named = ((_code(r), _value(_assignment(r), "Description")) for r in records)
+        return sorted({(i, name or i) for i, name in named if i})
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -296,22 +322,46 @@ class NmbrsSource:
         return None
 
 
+def payroll_period(day: date, kind: str = "monthly") -> tuple[int, int]:
+    """(year, period) that `day` falls in. Monthly: the calendar month. Four-weekly and weekly
+    count ISO weeks (13 periods of four weeks, week 53 in the 13th): an assumption, as no Nmbrs
+    source says how it numbers them."""
+    if kind == "monthly":
+        return day.year, day.month
+    year, week, _ = day.isocalendar()
+    return (year, week) if kind == "weekly" else (year, min(13, (week - 1) // 4 + 1))
+
+
 def _created(record: ET.Element) -> tuple:
     return (_value(record, "CreationDate") or "",)
 
 
-def _period(record: ET.Element) -> tuple:
-    """Assignments start in a payroll period; the latest period (then the latest entry) counts."""
-    return (
-        _int(_value(record, "StartYear")),
-        _int(_value(record, "StartPeriod")),
-        *_created(record),
-    )
+def _starts(record: ET.Element) -> tuple[int, int]:
+    return _int(_value(record, "StartYear")), _int(_value(record, "StartPeriod"))
+
+
+def _in_force(records: dict[str, list[ET.Element]], now: tuple[int, int]) -> dict[str, ET.Element]:
+    """Per employee the record in force in period `now`: the latest one that has started (a
+    change entered for a later period waits for it), the latest entered within one period."""
+    current = {}
+    for emp_id, history in records.items():
+        started = [r for r in history if _starts(r) <= now]
+        if started:
+            current[emp_id] = max(started, key=lambda r: (*_starts(r), *_created(r)))
+    return current
+
+
+def _assignment(record: ET.Element) -> ET.Element:
+    """The element holding Id/Code/Description: nested under `Function` in
+    `Function_GetAll_AllEmployeesByCompany_V2`, the record itself everywhere else."""
+    nested = _child(record, "Function")
+    return nested if nested is not None and len(nested) else record
 
 
 def _code(record: ET.Element | None) -> str | None:
     if record is None:
         return None
+    record = _assignment(record)
     code = _value(record, "Code")
     if code:
         return code

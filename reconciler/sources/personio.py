@@ -19,13 +19,20 @@ from pathlib import Path
 import httpx
 
 from reconciler import clock
+from reconciler.core.ids import shown
 from reconciler.errors import ConfigError, SourceError
 from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
 from reconciler.sources import Progress, UploadedDocument
 from reconciler.sources.http import VendorHttp
 from reconciler.sources.personio_org_units import read_org_units
-from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
+from reconciler.sources.vendor import (
+    api_root,
+    credentials,
+    fetched_now,
+    iso_date,
+    numeric_first,
+)
 
 VENDOR = "Personio"
 DEFAULT_BASE_URL = "https://api.personio.de"
@@ -126,9 +133,9 @@ class PersonioSource:
         return Snapshot(
             source=self.name,
             fetched_at=fetched_now(),
-            employees=tuple(sorted(employees, key=lambda e: _numeric_first(e.id))),
-            teams=tuple(sorted(teams, key=lambda t: _numeric_first(t.id))),
-            jobs=tuple(sorted(jobs, key=lambda j: j.id)),
+            employees=tuple(sorted(employees, key=lambda e: numeric_first(e.id))),
+            teams=tuple(sorted(teams, key=lambda t: (numeric_first(t.id), t.name))),
+            jobs=tuple(sorted(jobs, key=lambda j: (j.id, j.name))),
         )
 
     def upload_document(
@@ -225,7 +232,7 @@ class PersonioSource:
             ("attributes[]", a) for a in self._wanted_attributes()
         ]
         records: list[dict] = []
-        seen: set[str] = set()
+        earlier_pages: set[str] = set()
         total_elements = total_pages = None
         page = 0
         while True:
@@ -250,6 +257,7 @@ class PersonioSource:
                     f"Personio: employee page {page + 1}/{total_pages} held {len(rows)} "
                     f"employees where {expected} were announced; the answer was cut short"
                 )
+            this_page: set[str] = set()
             for row in rows:
                 attributes = row.get("attributes") if isinstance(row, dict) else None
                 employee_id = _value(attributes, "id") if isinstance(attributes, dict) else None
@@ -257,13 +265,16 @@ class PersonioSource:
                     raise SourceError(
                         f"Personio: employee page {page + 1} holds a record without id"
                     )
-                if str(employee_id) in seen:
+                # On a later page, the list shifted under the offsets. Twice on one page is the
+                # HRIS's own data: the snapshot check names both records.
+                if str(employee_id) in earlier_pages:
                     raise SourceError(
-                        f"Personio: employee {employee_id} came back twice while paging; the list "
-                        f"changed during the fetch, run it again"
+                        f"Personio: employee {shown(str(employee_id))} came back on two pages; "
+                        f"the list changed during the fetch, run it again"
                     )
-                seen.add(str(employee_id))
+                this_page.add(str(employee_id))
                 records.append(attributes)
+            earlier_pages |= this_page
             page += 1
             if progress:
                 progress(f"Personio: page {page}/{max(total_pages, 1)}, {len(records)} employees")
@@ -284,11 +295,12 @@ class PersonioSource:
     def _employee(self, attributes: dict, today: date) -> Employee:
         cfg = self.config
         employee_id = str(_value(attributes, "id"))
+        origin = f"Personio employee {shown(employee_id)}"
         for required in ("first_name", "last_name", "status", cfg.email_attribute):
             if required not in attributes:
                 raise SourceError(
-                    f"Personio: employee {employee_id} has no {required!r} attribute; allow it "
-                    f"for the API credential (Settings › API credentials › Readable attributes)"
+                    f"{origin} has no {required!r} attribute; allow it for the API credential "
+                    f"(Settings › API credentials › Readable attributes)"
                 )
         start = iso_date(_value(attributes, "hire_date"), VENDOR, "hire_date")
         end = iso_date(_value(attributes, "termination_date"), VENDOR, "termination_date")
@@ -306,15 +318,16 @@ class PersonioSource:
             manager=_supervisor_id(_value(attributes, "supervisor")),
             start_date=start,
             end_date=end,
+            origin=origin,
         )
 
     def _teams(self, records: list[dict]) -> list[Team]:
         if self.config.org_units and self.config.team_attribute in REFERENCE_ATTRIBUTES:
             return read_org_units(self.http, self._credentials, self.config.team_attribute)
-        return [Team(i, n) for i, n in _distinct(records, self.config.team_attribute).items()]
+        return [Team(i, n) for i, n in _distinct(records, self.config.team_attribute)]
 
     def _jobs(self, records: list[dict]) -> list[Job]:
-        return [Job(i, n) for i, n in _distinct(records, self.config.job_attribute).items()]
+        return [Job(i, n) for i, n in _distinct(records, self.config.job_attribute)]
 
 
 # -- payload helpers (Personio wraps each attribute as {label, value, type, universal_id}) -----
@@ -369,15 +382,11 @@ def _supervisor_id(value) -> str | None:
     return str(supervisor_id) if supervisor_id not in (None, "") else None
 
 
-def _distinct(records: list[dict], attribute: str) -> dict[str, str]:
-    """id -> name of every department/team/position the employees refer to (first name wins)."""
-    found: dict[str, str] = {}
-    for attributes in records:
-        ref = _reference(_value(attributes, attribute))
-        if ref:
-            found.setdefault(*ref)
-    return found
+def _distinct(records: list[dict], attribute: str) -> list[tuple[str, str]]:
+    """Every distinct (id, name) of the departments/teams/positions the employees refer to.
 
-
-def _numeric_first(text: str) -> tuple[int, int | str]:
-    return (0, int(text)) if text.isdigit() else (1, text)
+    Not one name per id: two names under one id (a department renamed between two records, two
+    positions whose texts give one slug) both go to the snapshot check, which names them,
+    instead of one silently winning."""
+    found = (_reference(_value(attributes, attribute)) for attributes in records)
+    return list(dict.fromkeys(ref for ref in found if ref))

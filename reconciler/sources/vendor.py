@@ -37,3 +37,11 @@ def iso_date(value, vendor: str, what: str) -> date | None:
 
 def fetched_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def numeric_first(text: str) -> tuple[int, int, str]:
+    """Sort key for vendor ids: numbers in numeric order, then anything else. No int(): a
+    hostile id of 5000 digits must sort, not raise."""
+    if text.isascii() and text.isdigit():
+        return (0, len(text.lstrip("0")), text)
+    return (1, 0, text)

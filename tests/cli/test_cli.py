@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.main import cli
-from tests.conftest import rows_with, set_export
+from tests.conftest import commit_all, rows_with, set_export
 
 
 def run(root, *args, code=0):
@@ -24,6 +24,7 @@ def run(root, *args, code=0):
 @pytest.fixture
 def approved(company):
     run(company, "propose", "--write", "all")
+    commit_all(company)
     return company
 
 
@@ -78,6 +79,7 @@ def test_second_snapshot_changes_are_proposed_planned_and_applied(approved, snap
         ),
     )
     assert run(approved, "propose", "--write", "all") == snapshot(name="proposal")
+    commit_all(approved)
     assert run(approved, "plan") == snapshot(name="plan")
     run(approved, "apply", "--auto-approve")
     run(approved, "plan", "--detailed-exitcode")
@@ -102,6 +104,7 @@ def test_max_deletes_is_enforced_and_can_be_raised(approved):
     run(approved, "apply", "--auto-approve")
     set_export(approved, rows_with({}, drop=("3", "4", "6")))
     run(approved, "propose", "--write", "all")
+    commit_all(approved)
     out = run(approved, "apply", "--auto-approve", "--max-deletes", "2", code=1)
     assert "apply would delete 5 entities (3 members of 6 managed) but --max-deletes is 2" in out
     assert len(json.loads(run(approved, "show", "--format", "json"))["members"]) == 6
@@ -112,12 +115,13 @@ def test_max_deletes_is_enforced_and_can_be_raised(approved):
 def test_invalid_state_stops_with_file_and_line_and_changes_nothing(approved):
     path = approved / "state/members/3.yaml"
     path.write_text(path.read_text().replace("team: D2", "team: D9"))
-    before = (approved / ".hrsync").exists()
+    commit_all(approved, "a hand edit on main")
+    before = sorted(p.name for p in (approved / ".hrsync").glob("*.db"))
     for command in (["validate"], ["plan"], ["apply", "--auto-approve"]):
         out = run(approved, *command, code=1)
         assert 'Error: Invalid member "3", state/members/3.yaml, line 7' in out
         assert "team: unknown team 'D9'" in out
-    assert (approved / ".hrsync").exists() == before
+    assert sorted(p.name for p in (approved / ".hrsync").glob("*.db")) == before
 
 
 def test_link_adopts_a_hand_made_account(approved):

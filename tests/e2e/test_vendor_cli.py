@@ -7,6 +7,7 @@ import json
 import re
 
 from reconciler.state.tree import read_state
+from tests.conftest import commit_all
 from tests.e2e.conftest import hrsync
 
 
@@ -21,6 +22,8 @@ def test_first_sync_creates_everyone_then_nothing_is_pending(running, repo):
     assert [value for value in pii if value in text] == []
 
     hrsync(repo, "propose", "--write", "all")
+
+    commit_all(repo)
     state = read_state(repo)
     # Leavers are not imported: they never were on the platform.
     assert len(state.members) == sum(e["active"] for e in employees) > 1
@@ -36,6 +39,7 @@ def test_first_sync_creates_everyone_then_nothing_is_pending(running, repo):
 def test_rename_and_leaver_are_proposed_as_sync_changes(running, repo):
     vendor, fake = running.vendor, running.fake
     hrsync(repo, "propose", "--write", "all")
+    commit_all(repo)
     hrsync(repo, "apply", "--auto-approve")
     before = read_state(repo)
     team_id, new_name = vendor.rename_team(fake)
@@ -48,6 +52,8 @@ def test_rename_and_leaver_are_proposed_as_sync_changes(running, repo):
     assert re.search(rf"~ sync\s+member {leaver} \(.*\)\s+\[deactivation\]", proposal), proposal
 
     hrsync(repo, "propose", "--write", "all")
+
+    commit_all(repo)
     after = read_state(repo)
     assert after.teams[team_id].name == new_name
     assert set(after.teams) == set(before.teams)  # renamed in place, not a new team

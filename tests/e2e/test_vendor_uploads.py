@@ -13,6 +13,7 @@ import yaml
 from reconciler.reviews.store import upsert_review
 from reconciler.state.tree import read_state
 from reconciler.targets.sqlite import SqlitePlatform
+from tests.conftest import commit_all
 from tests.e2e.conftest import hrsync
 from tests.reviews.fixtures import review
 
@@ -21,6 +22,7 @@ def managed_with_reviews(root: Path, count: int) -> dict[str, str]:
     """Sync everyone onto the embedded platform, then finish a review for `count` active members.
     Gives {review id: the member's full name}."""
     hrsync(root, "propose", "--write", "all")
+    commit_all(root)
     hrsync(root, "apply", "--auto-approve")
     active = [m for m in read_state(root).members.values() if m.active]
     # Names beyond ASCII first, where the vendor has them: the PDF must carry them intact.

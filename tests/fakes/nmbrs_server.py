@@ -4,6 +4,13 @@ Requests are SOAP 1.1 envelopes; the operation is the body's element, and the `S
 must name it as ASMX services require. The `AuthHeaderWithDomain` header must match, otherwise the
 answer is the SOAP fault Nmbrs sends (`---> 1001: Invalid Authentication`). Faults (429, 503, a
 truncated body) can be queued per operation.
+
+Element names follow the public clients: `Department_GetAll_AllEmployeesByCompany` answers flat
+`Department_V2` records (go-nmbrs), while `Function_GetAll_AllEmployeesByCompany_V2` answers
+`EmployeeFunctionItem_V2` items whose `EmployeeFunction` records nest the function's `Id`, `Code`
+and `Description` under `Function` (leapforce-libraries/go_nmbrs `EmployeeFunction.go`,
+LarsKluijtmans/nmbrs_api `FunctionAll`, Tools4ever HelloID `$employeeFunction.Function.Code`).
+Employee ids are compared as text, so a test can hand out any id the way a hostile server would.
 """
 
 from __future__ import annotations
@@ -50,12 +57,26 @@ class NmbrsData:
         """The next call of `operation` fails once with `kind` ("429", "503" or "truncated")."""
         self.faults.append((operation, kind))
 
-    def employee(self, employee_id: int) -> NmbrsEmployee:
-        return next(e for e in self.employees if e.id == employee_id)
+    def employee(self, employee_id: int | str) -> NmbrsEmployee:
+        return next(e for e in self.employees if str(e.id) == str(employee_id))
 
 
 def soap_date(days_from_today: int) -> str:
     return f"{(date.today() + timedelta(days=days_from_today)).isoformat()}T00:00:00"
+
+
+def function_record(
+    record_id: int, function: dict, start_year: int, start_period: int, created: str
+) -> dict:
+    """One `EmployeeFunction` of `Function_GetAll_AllEmployeesByCompany_V2`: the function itself
+    ({Id, Code, Description}) nested under `Function`, the period it starts in beside it."""
+    return {
+        "RecordId": record_id,
+        "Function": {k: function[k] for k in ("Id", "Code", "Description")},
+        "StartPeriod": start_period,
+        "StartYear": start_year,
+        "CreationDate": created,
+    }
 
 
 def generate_company(count: int = 300) -> NmbrsData:
@@ -93,14 +114,7 @@ def generate_company(count: int = 300) -> NmbrsData:
                         "StartYear": 2020,
                     }
                 ],
-                functions=[
-                    {
-                        **func,
-                        "CreationDate": "2020-01-01T09:00:00",
-                        "StartPeriod": 1,
-                        "StartYear": 2020,
-                    }
-                ],
+                functions=[function_record(n * 10 + 1, func, 2020, 1, "2020-01-01T09:00:00")],
                 employments=[
                     {
                         "EmploymentId": 1,
@@ -239,10 +253,10 @@ def _dispatch(data: NmbrsData, lock, service: str, operation: str, args: dict) -
         _check_company(args["CompanyId"])
         return _employee_list(data, args["EmployeeType"])
     if operation == "Manager_GetCurrent":
-        manager = data.employee(int(args["EmployeeId"])).manager
+        manager = data.employee(args["EmployeeId"]).manager
         return list(manager.items()) if manager else None
     if operation == "EmployeeDocument_UploadDocument":
-        employee = data.employee(int(args["EmployeeId"]))
+        employee = data.employee(args["EmployeeId"])
         if "." not in args["StrDocumentName"]:
             raise Fault("---> 2040: Provide extension")
         with lock:
@@ -269,9 +283,9 @@ def _dispatch(data: NmbrsData, lock, service: str, operation: str, args: dict) -
             "departments",
         ),
         "Function_GetAll_AllEmployeesByCompany_V2": (
-            "EmployeeFunctionItem",
+            "EmployeeFunctionItem_V2",
             "EmployeeFunctions",
-            "Function_V2",
+            "EmployeeFunction",
             "functions",
         ),
         "Employment_GetAll_AllEmployeesByCompany": (
@@ -322,7 +336,9 @@ def _response_envelope(namespace: str, operation: str, result: list | None) -> b
 def _fill(parent: ET.Element, namespace: str, pairs: list) -> None:
     for name, value in pairs:
         child = ET.SubElement(parent, f"{{{namespace}}}{name}")
-        if isinstance(value, list):
+        if isinstance(value, dict):
+            _fill(child, namespace, list(value.items()))
+        elif isinstance(value, list):
             _fill(child, namespace, value)
         elif value is None:
             child.set("{http://www.w3.org/2001/XMLSchema-instance}nil", "true")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import git
 import pytest
 from click.testing import CliRunner
 
+from reconciler import operations as ops
 from reconciler.cli.main import cli
 from reconciler.gitops import pipeline
 from reconciler.gitops.checkout import GitOpsError, sync_lock
 from reconciler.gitops.pipeline import run_sync
+from reconciler.lock import Busy
 from tests.gitops.conftest import remote_heads, reviewer_clone
 
 
@@ -30,25 +35,54 @@ def test_a_push_rejected_because_main_moved_is_redone_on_the_new_main(
     real_push = pipeline.Checkout.push_main
     moved = []
 
-    def push_after_someone_else(self):
+    def push_after_someone_else(self, sha="HEAD"):
         if not moved:  # someone pushes to main while the run works
             (tmp_path / "reviewer/NOTES.md").write_text("meeting notes\n")
             clone.git.add("NOTES.md")
             clone.git.commit("-qm", "notes")
             clone.git.push("-q", "origin", "main")
             moved.append(True)
-        return real_push(self)
+        return real_push(self, sha)
 
     monkeypatch.setattr(pipeline.Checkout, "push_main", push_after_someone_else)
     report = run_sync(runner)
-    assert report.main_commits == ["teams: import 7", "jobs: import 13", "members: import 40"]
+    coaches = "teams: coaches follow the members (6 team(s))"
+    assert report.main_commits == [
+        "teams: import 7",
+        "jobs: import 13",
+        "members: import 40",
+        coaches,
+    ]
     log = git.Repo(tmp_path / "remote.git").git.log("--format=%s", "main").splitlines()
-    assert log[:4] == ["members: import 40", "jobs: import 13", "teams: import 7", "notes"]
+    assert log[:5] == [coaches, "members: import 40", "jobs: import 13", "teams: import 7", "notes"]
 
 
 def test_two_runs_never_interleave(runner):
-    with sync_lock(runner), pytest.raises(GitOpsError, match="another hrsync run"):
+    # The other run is another process, as on a runner: it holds the lock while we start.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(runner)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(Busy, match="another hrsync run"):
+            run_sync(runner)
+        with pytest.raises(Busy):
+            ops.run_apply(ops.Repo.open(runner))
+    finally:
+        holder.kill()
+        holder.wait()
+    with sync_lock(runner):  # re-entrant within one run: a sync applies under its own lock
         run_sync(runner)
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from reconciler.lock import repository_lock
+with repository_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
 
 
 def test_a_failed_hris_fetch_changes_nothing(runner, tmp_path):

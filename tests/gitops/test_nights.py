@@ -39,15 +39,20 @@ def test_three_nights(runner, tmp_path):
     assert f"Hrsync-Snapshot: {report.snapshot_digest}" in message
     assert git.Repo(runner).commit(heads["hrsync/members"]).author.name == "hrsync-bot"
 
+    # Members wait for the teams and jobs they refer to: each proposal holds only its kind.
+    assert "waits for team" in git.Repo(runner).commit(heads["hrsync/members"]).message
+    for kind in ("teams", "jobs"):
+        assert approve(runner, kind, REVIEWER).applied > 0
+    run_sync(runner, ("members",))  # rebuilt on the new main: the references are in
+    message = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"]).message
+    assert "waits for" not in message
     # A reviewer drops member 1016 by deleting its file on the branch, in their own clone.
     clone = reviewer_clone(tmp_path)
     clone.git.checkout("-q", "-b", "hrsync/members", "origin/hrsync/members")
     clone.git.rm("-q", "state/members/1016.yaml")
     clone.git.commit("-qm", "Not a member: contractor")
     clone.git.push("-q", "origin", "hrsync/members")
-    for kind in ("teams", "jobs", "members"):
-        result = approve(runner, kind, REVIEWER)
-        assert result.applied > 0
+    assert approve(runner, "members", REVIEWER).applied > 0
     platform = ops.read_platform(ops.Repo.open(runner))
     assert "1016" not in platform.members and "1012" in platform.members
     merge = git.Repo(runner).commit("main")
@@ -64,7 +69,13 @@ def test_three_nights(runner, tmp_path):
     new_export(runner, "night2.csv")
     report = run_sync(runner)
     assert [d.id for d in report.drops] == ["1016"]
-    assert report.main_commits == ["members: 1 dropped in review", "members: sync 2"]
+    # 1027 moves to job J14, new tonight and waiting in hrsync/jobs: held back, said so.
+    # Coaches follow the members merged yesterday: a derived commit, whatever the policy.
+    assert report.main_commits == [
+        "members: 1 dropped in review",
+        "members: sync 1",
+        "teams: coaches follow the members (6 team(s))",
+    ]
     assert report.applied > 0
     assert ops.read_platform(ops.Repo.open(runner)).members["1012"].active is False
     ledger = yaml.safe_load((runner / "policies/dropped.yaml").read_text())
@@ -76,9 +87,12 @@ def test_three_nights(runner, tmp_path):
     members_branch = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"])
     assert "members/1016" not in members_branch.message  # not re-added
     assert "members/1041" in members_branch.message  # the new hire waits for review
-    automatic = git.Repo(runner).commit(remote_heads(tmp_path)["main"])
+    automatic = git.Repo(runner).commit(remote_heads(tmp_path)["main"] + "~1")
     assert "Hrsync-Mode: automatic" in automatic.message
     assert "- sync member 1012 (deactivation): active" in automatic.message
+    assert "! member 1027: waits for job J14, pending in hrsync/jobs; keeps job J11" in (
+        automatic.message
+    )
 
     # Night 3: nothing new → no commit, nothing pushed, proposals untouched.
     heads = remote_heads(tmp_path)

@@ -1,6 +1,7 @@
 import io
 import os
 import shutil
+import sqlite3
 import subprocess
 
 import pypdf
@@ -9,6 +10,9 @@ from click.testing import CliRunner
 
 from reconciler.cli.main import cli
 from reconciler.reviews.naming import review_filename
+from reconciler.reviews.store import upsert_review
+from tests.reviews.fixtures import review
+from tests.reviews.fontmaker import JAPANESE, build_font
 from tests.reviews.repo import add_history, make_repo
 
 
@@ -69,8 +73,6 @@ def test_render_errors_are_one_line_and_exit_one(repo, tmp_path):
 
 
 def test_bad_review_in_the_platform_stops_the_export_naming_it(repo):
-    import sqlite3
-
     db = sqlite3.connect(repo / ".hrsync" / "platform.db")
     with db:
         db.execute("UPDATE reviews SET document = '{\"id\": 1}' WHERE review_id = 'rv-1002-q4'")
@@ -116,3 +118,71 @@ def test_installed_script_runs_with_the_repository_as_working_folder(repo):
     )
     assert done.returncode == 2, done.stderr
     assert "upload" in done.stdout and "rv-1001-q4" in done.stdout
+
+
+def _with_japanese_review(root):
+    db = sqlite3.connect(root / ".hrsync" / "platform.db")
+    upsert_review(db, review("rv-1002-q4", "1002", answer=f"Summary: {JAPANESE}"))
+    db.close()
+    (root / "hris").mkdir()
+    (root / "hris" / "employees.csv").write_text(
+        "employee_id,first_name,last_name,email,status\n", encoding="utf-8"
+    )
+    return root
+
+
+def _configure_fallback(root, entry):
+    config = root / "hrsync.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"reviews:\n  fallback_fonts: [{entry}]\n",
+        encoding="utf-8",
+    )
+
+
+def test_export_refuses_a_review_it_cannot_draw_names_it_and_files_the_others(repo):
+    pytest.importorskip("reconciler.sources.file")
+    _with_japanese_review(repo)
+    dry = _run(repo, "export", "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "  refused  rv-1002-q4  Ana María Núñez (1002)  2026-Q4 review" in dry.output
+    first = _run(repo, "export")
+    assert first.exit_code == 1, first.output
+    line = next(x for x in first.output.splitlines() if "rv-1002-q4" in x)
+    assert " ".join(line.split()).startswith("refused rv-1002-q4 Ana María Núñez (1002) 2026-Q4")
+    assert "cannot draw U+65E5 '日', U+672C '本'" in line
+    assert "add a font that has them to reviews.fallback_fonts in hrsync.yaml" in line
+    assert "3 uploaded, 1 refused (the next run files a refused review once" in first.output
+    documents = repo / "hris" / "documents"
+    assert not (documents / "1002").exists() and (documents / "1001").is_dir()
+
+    build_font(repo / "fonts" / "jp.ttf", JAPANESE)
+    _configure_fallback(repo, "fonts/jp.ttf")
+    second = _run(repo, "export")
+    assert second.exit_code == 0, second.output
+    assert "1 uploaded, 3 up to date." in second.output
+    filed = documents / "1002" / "2026-Q4 review — Ana María Núñez.pdf"
+    text = pypdf.PdfReader(io.BytesIO(filed.read_bytes())).pages[0].extract_text()
+    assert f"Summary: {JAPANESE}" in " ".join(text.split())
+
+
+def test_render_refuses_a_review_it_cannot_draw_and_writes_nothing(repo, tmp_path):
+    _with_japanese_review(repo)
+    out = tmp_path / "x.pdf"
+    result = _run(repo, "render", "rv-1002-q4", "-o", str(out))
+    assert result.exit_code == 1
+    assert "Error: cannot draw U+65E5 '日'" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("fonts/nope.ttf", "Error: hrsync.yaml: reviews.fallback_fonts[0]: font file "),
+        ("''", "Error: Invalid"),
+    ],
+)
+def test_a_bad_fallback_font_setting_stops_the_export_with_one_line(repo, entry, message):
+    _configure_fallback(repo, entry)
+    result = _run(repo, "export", "--dry-run")
+    assert result.exit_code == 1
+    assert message in result.output

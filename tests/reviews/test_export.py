@@ -1,14 +1,25 @@
+import io
 from datetime import UTC, date, datetime
 
+import pypdf
 import pytest
 import yaml
 
 from reconciler.errors import InvalidInput
-from reconciler.reviews.export import FAILED, FOUND, NOT_TRIED, UPLOADED, export_reviews
+from reconciler.reviews.export import (
+    FAILED,
+    FOUND,
+    NOT_TRIED,
+    REFUSED,
+    UPLOADED,
+    export_reviews,
+)
+from reconciler.reviews.fonts import report_fonts
 from reconciler.reviews.ledger import PENDING, Ledger, Version
 from reconciler.reviews.model import ReviewSubject
 from tests.reviews.fakes import FakeSource
 from tests.reviews.fixtures import SUBJECTS, review
+from tests.reviews.fontmaker import JAPANESE, build_font
 
 TODAY = date(2027, 1, 20)
 
@@ -23,7 +34,7 @@ class ListStore:
         return sorted(self.items, key=lambda r: r.id)
 
 
-def _export(store, source, ledger, subjects=SUBJECTS, dry_run=False):
+def _export(store, source, ledger, subjects=SUBJECTS, dry_run=False, fonts=None):
     return export_reviews(
         store,
         subjects,
@@ -33,6 +44,7 @@ def _export(store, source, ledger, subjects=SUBJECTS, dry_run=False):
         dry_run=dry_run,
         today=TODAY,
         clock=lambda: datetime(2027, 1, 20, 22, 0, tzinfo=UTC),
+        fonts=fonts,
     )
 
 
@@ -237,3 +249,52 @@ def test_damaged_ledger_is_reported_by_name(tmp_path):
     ledger.write_text("reviews:\n  rv-1:\n    versions: []\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="reviews/ledger.yaml\n  - not a review ledger"):
         Ledger.load(ledger, "reviews/ledger.yaml")
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
+
+
+def test_review_with_characters_no_font_draws_is_refused_and_the_others_filed(tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    japanese = review("rv-2", "1002", answer=f"Summary: {JAPANESE}")
+    store = ListStore(review("rv-1", "1001"), japanese, review("rv-3", "1003"))
+    source = FakeSource()
+    result = _export(store, source, ledger)
+    assert [(i.review_id, i.outcome) for i in result.items] == [
+        ("rv-1", UPLOADED),
+        ("rv-2", REFUSED),
+        ("rv-3", UPLOADED),
+    ]
+    assert [employee for employee, _ in source.uploads] == ["1001", "1003"]
+    refused = result.refused[0]
+    assert refused.member_name == "Ana María Núñez" and refused.member_id == "1002"
+    assert refused.error.startswith("cannot draw U+65E5 '日', U+672C '本', U+8A9E '語'")
+    assert result.failed == (refused,)
+    # Nothing is recorded for it: no pending entry that a later run would look up.
+    assert sorted(_ledger(ledger)) == ["rv-1", "rv-3"]
+
+    # With a font that has the characters, the next run files exactly that review.
+    fonts = report_fonts([str(build_font(tmp_path / "jp.ttf", JAPANESE))], tmp_path)
+    again = _export(store, source, ledger, fonts=fonts)
+    assert [i.outcome for i in again.items] == ["skipped", UPLOADED, "skipped"]
+    filed = source.documents[("1002", "2026-Q4 review — Ana María Núñez.pdf")]
+    assert f"Summary: {JAPANESE}" in _pdf_text(filed)
+    assert _ledger(ledger)["rv-2"]["versions"][0]["status"] == "filed"
+
+
+def test_dry_run_shows_the_review_an_export_would_refuse(tmp_path):
+    store = ListStore(review("rv-1", "1001"), review("rv-2", "1002", answer="Great 🚀"))
+    result = _export(store, None, tmp_path / "ledger.yaml", dry_run=True)
+    assert [i.outcome for i in result.items] == ["would upload", REFUSED]
+    assert "U+1F680 '🚀' (in section 1, question 1, answer;" in result.items[1].error
+    assert not (tmp_path / "ledger.yaml").exists()
+
+
+def test_refused_reviews_do_not_count_as_an_unreachable_hris(tmp_path):
+    emoji = [review(f"rv-{n}", "1001", answer="Great 🚀") for n in range(1, 5)]
+    store = ListStore(*emoji, review("rv-5", "1002"))
+    source = FakeSource()
+    result = _export(store, source, tmp_path / "ledger.yaml")
+    assert not result.stopped
+    assert [i.outcome for i in result.items] == [REFUSED] * 4 + [UPLOADED]

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from reconciler.errors import ConfigError, SourceError
+from reconciler.core.snapshot_check import check_snapshot
+from reconciler.errors import ConfigError, InvalidInput, SourceError
 from reconciler.sources import open_source
 from reconciler.sources.afas import AfasSource
 from tests.fakes.afas_server import (
@@ -217,6 +218,64 @@ def test_single_connector_with_position_fields(afas):
 
     assert by_id(snapshot)["10002"].team == "FIN" and snapshot.teams == ()
     assert not any(p.endswith(EMPLOYMENTS) for _, p, _ in data.requests)
+
+
+def test_one_row_per_position_is_one_employee(afas):
+    data, base_url = afas
+    positions = {p["Medewerker"]: p for p in data.connectors[EMPLOYMENTS]}
+    rows = [{**u, **positions[u["Medewerker"]]} for u in data.connectors[USERS][:20]]
+    earlier = {**rows[3], "Begindatum_functie": "2018-01-01T00:00:00Z"}
+    earlier["Einddatum_functie"] = "2019-12-31T00:00:00Z"
+    data.connectors[USERS] = [*rows, earlier]
+    source, _ = make_source(base_url, connectors={"employments": None, "org_units": None})
+
+    snapshot = source.fetch()
+
+    assert len(snapshot.employees) == 20
+    assert by_id(snapshot)["10003"].start_date == date(2020, 1, 1)
+    check_snapshot(snapshot)
+
+
+def test_two_different_people_under_one_number_both_reach_the_check(afas):
+    data, base_url = afas
+    users = data.connectors[USERS]
+    users.append({**users[7], "Roepnaam": "Piet", "Email_werk": "piet@example.nl"})
+    source, _ = make_source(base_url)
+
+    snapshot = source.fetch()
+
+    twins = [e for e in snapshot.employees if e.id == "10007"]
+    assert {e.first_name for e in twins} == {"Jan7", "Piet"}
+    assert {e.origin for e in twins} == {
+        "AFAS Medewerker '10007' (T4E_HelloID_Users_v2, row 8)",
+        "AFAS Medewerker '10007' (T4E_HelloID_Users_v2, row 9)",
+    }
+    with pytest.raises(InvalidInput, match="also the id of the record at AFAS Medewerker '10007'"):
+        check_snapshot(snapshot)
+
+
+def test_every_employee_says_which_connector_row_it_came_from(afas):
+    _, base_url = afas
+    source, _ = make_source(base_url, connectors={"employees": USERS})
+
+    employees = by_id(source.fetch())
+
+    assert employees["10000"].origin == "AFAS Medewerker '10000' (T4E_HelloID_Users_v2, row 1)"
+    assert employees["12499"].origin.endswith("row 2500)")
+
+
+def test_an_org_unit_under_two_names_reaches_the_check_as_two_records(afas):
+    data, base_url = afas
+    data.connectors[ORG_UNITS].append(
+        {"ExternalId": "ICT", "DisplayName": "ICT & Data", "ParentExternalId": "DIR"}
+    )
+    source, _ = make_source(base_url)
+
+    snapshot = source.fetch()
+
+    assert {t.name for t in snapshot.teams if t.id == "ICT"} == {"ICT", "ICT & Data"}
+    with pytest.raises(InvalidInput, match="'ICT' and 'ICT & Data' both give the id 'ICT'"):
+        check_snapshot(snapshot)
 
 
 def test_upload_files_the_pdf_in_the_employee_dossier(afas):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import ConfigError, SourceError
+from reconciler.core.snapshot_check import check_snapshot
+from reconciler.errors import ConfigError, InvalidInput, SourceError
 from reconciler.model import Employee, Job, Team
 from reconciler.sources import open_source as open_configured_source
 from reconciler.sources.hibob import open_source
@@ -239,7 +240,6 @@ def test_a_truncated_answer_fails_the_fetch(bob):
     [
         (lambda body: {"people": body["employees"]}, "without an employees list"),
         (lambda body: {"employees": []}, "returned no employees"),
-        (lambda body: {"employees": body["employees"] * 2}, "came back twice"),
     ],
 )
 def test_an_incomplete_search_answer_fails_the_fetch(bob, edit, message):
@@ -248,6 +248,45 @@ def test_an_incomplete_search_answer_fails_the_fetch(bob, edit, message):
 
     with pytest.raises(SourceError, match=message):
         connect(base_url).fetch()
+
+
+def test_one_id_twice_reaches_the_check_with_both_records(bob):
+    api, base_url = bob
+    twin = dict(api.employees[4], firstName="Other", email="other@bob.example")
+    api.employees.append(twin)
+
+    snapshot = connect(base_url).fetch()
+
+    twins = [e for e in snapshot.employees if e.id == employee_id(5)]
+    assert {e.first_name for e in twins} == {"Edsger", "Other"}
+    with pytest.raises(InvalidInput) as refused:
+        check_snapshot(snapshot)
+    assert f"is also the id of the record at HiBob employee '{employee_id(5)}'" in str(
+        refused.value
+    )
+
+
+def test_every_employee_says_where_it_came_from(bob):
+    _, base_url = bob
+
+    employees = connect(base_url).fetch().employees
+
+    assert all(e.origin == f"HiBob employee '{e.id}'" for e in employees)
+
+
+def test_two_free_text_titles_with_one_slug_both_reach_the_check(bob):
+    api, base_url = bob
+    api.employees[1]["work"]["title"] = "Data Scientist"
+    api.employees[2]["work"]["title"] = "Data-Scientist"
+
+    snapshot = connect(base_url).fetch()
+
+    assert {j.name for j in snapshot.jobs if j.id == "data-scientist"} == {
+        "Data Scientist",
+        "Data-Scientist",
+    }
+    with pytest.raises(InvalidInput, match="'Data Scientist' and 'Data-Scientist' both give"):
+        check_snapshot(snapshot)
 
 
 def test_a_broken_named_list_fails_the_fetch(bob):

@@ -9,13 +9,14 @@ import pytest
 
 from reconciler.errors import ConfigError, SourceError
 from reconciler.sources import open_source
-from reconciler.sources.nmbrs import NmbrsSource
+from reconciler.sources.nmbrs import NmbrsSource, payroll_period
 from tests.fakes.nmbrs_server import (
     COMPANY_ID,
     DEBTOR_ID,
     DOMAIN,
     TOKEN,
     USERNAME,
+    function_record,
     generate_company,
     soap_date,
     start_nmbrs_server,
@@ -68,6 +69,115 @@ def test_fetch_reads_every_employee_type_and_the_latest_records(nmbrs):
         "3": "Operator",
         "4": "Manager",
     }
+
+
+def test_functions_nested_under_function_give_every_member_a_job(nmbrs):
+    # Function_GetAll_AllEmployeesByCompany_V2 nests Code/Description under <Function>: read
+    # flat, every member came out with job null.
+    data, base_url = nmbrs
+    source, _ = make_source(base_url)  # no debtor: jobs come from the records themselves
+
+    snapshot = source.fetch()
+
+    assert {e.job for e in snapshot.employees} == {"1", "2", "3", "4"}
+    assert {(j.id, j.name) for j in snapshot.jobs} == {
+        ("1", "Developer"),
+        ("2", "Accountant"),
+        ("3", "Operator"),
+        ("4", "Manager"),
+    }
+
+
+def test_each_record_says_where_it_came_from(nmbrs):
+    _, base_url = nmbrs
+    source, _ = make_source(base_url)
+
+    employees = by_id(source.fetch())
+
+    assert employees["600003"].origin == f"Nmbrs employee '600003' (company {COMPANY_ID}, type 1)"
+    assert employees["600010"].origin.endswith("type 2)")
+
+
+def test_a_department_or_function_entered_for_next_month_waits_for_it(nmbrs):
+    data, base_url = nmbrs
+    employee = data.employee(600001)  # department 20 (ICT), function 2 since January 2020
+    employee.departments.append(
+        {
+            "Id": 950,
+            "Code": 50,
+            "Description": "Data",
+            "CreationDate": "2026-11-20T09:00:00",
+            "StartPeriod": 12,
+            "StartYear": 2026,
+        }
+    )
+    analyst = {"Id": 850, "Code": 5, "Description": "Analyst"}
+    employee.functions.append(function_record(99, analyst, 2026, 12, "2026-11-20T09:05:00"))
+    source, _ = make_source(base_url)
+
+    source.today = lambda: date(2026, 11, 30)
+    before = source.fetch()
+    source.today = lambda: date(2026, 12, 1)
+    after = source.fetch()
+
+    assert (by_id(before)["600001"].team, by_id(before)["600001"].job) == ("20", "2")
+    assert "50" not in {t.id for t in before.teams} and "5" not in {j.id for j in before.jobs}
+    assert (by_id(after)["600001"].team, by_id(after)["600001"].job) == ("50", "5")
+    assert {t.id: t.name for t in after.teams}["50"] == "Data"
+    assert {j.id: j.name for j in after.jobs}["5"] == "Analyst"
+
+
+def test_within_one_period_the_record_entered_last_counts(nmbrs):
+    data, base_url = nmbrs
+    # Entered on 2026-03-02 for March, corrected on 2026-03-05 for March too.
+    for created, code, name in (
+        ("2026-03-02T09:00:00", 60, "Sales"),
+        ("2026-03-05T09:00:00", 70, "Support"),
+    ):
+        data.employee(600002).departments.append(
+            {
+                "Id": 900 + code,
+                "Code": code,
+                "Description": name,
+                "CreationDate": created,
+                "StartPeriod": 3,
+                "StartYear": 2026,
+            }
+        )
+    source, _ = make_source(base_url)
+    source.today = lambda: date(2026, 3, 15)
+
+    assert by_id(source.fetch())["600002"].team == "70"
+
+
+def test_payroll_periods_are_months_unless_configured():
+    day = date(2026, 12, 30)  # ISO week 53 of 2026
+    assert payroll_period(day) == (2026, 12)
+    assert payroll_period(day, "weekly") == (2026, 53)
+    assert payroll_period(day, "four_weekly") == (2026, 13)
+    assert payroll_period(date(2027, 1, 1), "four_weekly") == (2026, 13)  # still ISO 2026
+    assert payroll_period(date(2026, 2, 2), "four_weekly") == (2026, 2)  # ISO week 6
+
+
+def test_a_four_weekly_company_counts_its_own_periods(nmbrs):
+    data, base_url = nmbrs
+    data.employee(600001).departments.append(
+        {
+            "Id": 950,
+            "Code": 50,
+            "Description": "Data",
+            "CreationDate": "2026-01-20T09:00:00",
+            "StartPeriod": 3,  # four-weekly period 3: ISO weeks 9-12, from 23 February 2026
+            "StartYear": 2026,
+        }
+    )
+    monthly, _ = make_source(base_url)
+    four_weekly, _ = make_source(base_url, payroll_periods="four_weekly")
+    for source in (monthly, four_weekly):
+        source.today = lambda: date(2026, 2, 25)  # February, but four-weekly period 3
+
+    assert by_id(monthly.fetch())["600001"].team == "20"
+    assert by_id(four_weekly.fetch())["600001"].team == "50"
 
 
 def test_managers_are_linked_by_work_email_or_left_empty(nmbrs):
@@ -240,6 +350,22 @@ def test_upload_needs_a_document_type_and_an_extension(nmbrs):
     with pytest.raises(SourceError, match="extension"):
         source.upload_document("600007", "review", small_pdf(), title="Review")
     assert data.uploads == []
+
+
+def test_two_names_under_one_code_both_reach_the_snapshot(nmbrs):
+    data, base_url = nmbrs
+    data.employee(600001).departments[0]["Description"] = "ICT & Data"  # 600005 still says ICT
+    source, _ = make_source(base_url)
+
+    teams = source.fetch().teams
+
+    assert {(t.id, t.name) for t in teams if t.id == "20"} == {("20", "ICT"), ("20", "ICT & Data")}
+
+
+def test_payroll_periods_setting_is_checked(nmbrs):
+    _, base_url = nmbrs
+    with pytest.raises(ConfigError, match="payroll_periods must be one of monthly"):
+        make_source(base_url, payroll_periods="quarterly")
 
 
 def test_missing_settings_are_config_errors():

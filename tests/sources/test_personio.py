@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import ConfigError, SourceError
+from reconciler.core.snapshot_check import check_snapshot
+from reconciler.errors import ConfigError, InvalidInput, SourceError
 from reconciler.model import Employee, Team
 from reconciler.sources import open_source as open_configured_source
 from reconciler.sources.personio import open_source
@@ -211,6 +212,51 @@ def test_a_list_that_grows_while_paging_fails_rather_than_mixing(personio):
         connect(base_url).fetch()
 
 
+def test_an_employee_on_two_pages_means_the_list_shifted(personio):
+    api, base_url = personio
+    last_of_page_one = {"type": "Employee", "attributes": api.employees[99]}
+
+    def shifted(body):
+        body["data"][0] = last_of_page_one  # someone left: page 2 starts one record early
+        return body
+
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=1, edit=shifted)
+
+    with pytest.raises(SourceError, match="employee '100' came back on two pages"):
+        connect(base_url).fetch()
+
+
+def test_every_employee_says_where_it_came_from(personio):
+    _, base_url = personio
+
+    employees = by_id(connect(base_url).fetch())
+
+    assert employees["12"].origin == "Personio employee '12'"
+    assert all(e.origin == f"Personio employee '{e.id}'" for e in employees.values())
+
+
+def test_two_names_under_one_id_both_reach_the_check(personio):
+    api, base_url = personio
+    # Two spellings of one position give one slug; one department under two names.
+    api.employees[0]["position"]["value"] = "Team  Lead"
+    api.employees[1]["position"]["value"] = "Team-Lead"
+    api.employees[2]["department"]["value"]["attributes"]["name"] = "Support (old)"
+
+    snapshot = connect(base_url).fetch()
+
+    assert {j.name for j in snapshot.jobs if j.id == "team-lead"} == {
+        "Team Lead",
+        "Team  Lead",
+        "Team-Lead",
+    }
+    department = api.employees[2]["department"]["value"]["attributes"]["id"]
+    names = {t.name for t in snapshot.teams if t.id == str(department)}
+    assert len(names) == 2 and "Support (old)" in names
+    with pytest.raises(InvalidInput) as refused:
+        check_snapshot(snapshot)
+    assert "'Team  Lead'" in str(refused.value) and "'Support (old)'" in str(refused.value)
+
+
 def test_an_empty_employee_list_is_an_error():
     server, base_url = start_personio_server(employees=[])
     try:
@@ -225,7 +271,7 @@ def test_an_attribute_the_credential_may_not_read_is_named(personio):
     for employee in api.employees:
         del employee["email"]
 
-    with pytest.raises(SourceError, match="employee 1 has no 'email' attribute"):
+    with pytest.raises(SourceError, match="Personio employee '1' has no 'email' attribute"):
         connect(base_url).fetch()
 
 

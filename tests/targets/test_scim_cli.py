@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from reconciler.cli.main import cli
 from reconciler.targets.scim import JOBS_LIMIT, TEAM_TREE_LIMIT
-from tests.conftest import rows_with, set_export
+from tests.conftest import commit_all, rows_with, set_export
 from tests.fakes.scim_server import start_scim_server
 from tests.targets.test_scim import hand_made
 
@@ -43,6 +43,7 @@ def run(root, *args, code=0):
 def test_propose_plan_apply_show_link_on_a_scim_provider(scim_company):
     root, server = scim_company
     run(root, "propose", "--write", "all")
+    commit_all(root)
     assert run(root, "validate").startswith("OK: 6 members")
     run(root, "plan", "--detailed-exitcode", code=2)
     out = run(root, "apply", "--auto-approve")
@@ -66,6 +67,7 @@ def test_propose_plan_apply_show_link_on_a_scim_provider(scim_company):
     gi = ["7", "Gi", "New", "gi@acme.example", "active", "D2", "Engineering", "D1", "J3"]
     set_export(root, rows_with({}, extra=[gi + ["Engineer", "2", "2026-01-01", "", "", "", ""]]))
     run(root, "propose", "--write", "all")
+    commit_all(root)
     made = hand_made(server, "gi@acme.example")
     out = run(root, "plan", "--detailed-exitcode")  # nothing it may do: the account is not ours
     assert "member 7 (gi@acme.example) is not created" in out
@@ -87,6 +89,7 @@ def test_propose_plan_apply_show_link_on_a_scim_provider(scim_company):
 def test_a_bad_token_is_one_line_naming_the_variable_not_the_token(scim_company, monkeypatch):
     root, _ = scim_company
     run(root, "propose", "--write", "all")
+    commit_all(root)
     wrong = "not-the-token-but-secret-all-the-same"
     monkeypatch.setenv("SCIM_TOKEN", wrong)
     for command in (["plan"], ["apply", "--auto-approve"], ["show"]):
