@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from reconciler.cli.exits import EXIT_USAGE
 from reconciler.cli.main import cli
+from tests.conftest import commit_all
 
 
 def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple]:
@@ -95,6 +96,7 @@ def test_the_installed_script_exits_64_on_a_mistyped_option(tmp_path):
 def test_apply_without_a_terminal_is_an_error_not_a_usage_error(company):
     # On a terminal the same command line asks; in a pipe there is no one to ask.
     CliRunner().invoke(cli, ["-C", str(company), "propose", "--write", "all"])
+    commit_all(company)
     result = CliRunner().invoke(cli, ["-C", str(company), "apply"])
     assert result.exit_code == 1
     assert result.output.endswith(
