@@ -63,9 +63,10 @@ LOCK_WAIT_SECONDS = 5.0
 _ERROR_LINES = {
     sqlite3.SQLITE_BUSY: "another process is using {db}; try again",
     sqlite3.SQLITE_LOCKED: "another process is using {db}; try again",
-    sqlite3.SQLITE_CORRUPT: "{db} is damaged (not a readable SQLite database); restore it",
-    sqlite3.SQLITE_NOTADB: "{db} is not an SQLite database; restore it or point target.path at "
-    "the platform database",
+    sqlite3.SQLITE_CORRUPT: "{db} is damaged (not a readable SQLite database); restore it from "
+    "a backup",
+    sqlite3.SQLITE_NOTADB: "{db} is not an SQLite database; restore it from a backup or point "
+    "target.path at the platform database",
     sqlite3.SQLITE_FULL: "no space left on the disk holding {db}; free some space and try again",
     sqlite3.SQLITE_IOERR: "the disk holding {db} failed a read or write (full or failing?)",
     sqlite3.SQLITE_CANTOPEN: "cannot open {db}: check that its folder exists and the permissions",
