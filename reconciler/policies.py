@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.core.cron import cron_problem
+from reconciler.core.ids import shown
+from reconciler.errors import InvalidInput, Problem
 from reconciler.model import KINDS
-from reconciler.state.loader import load_yaml_file
-from reconciler.state.schemas import validate_document
+from reconciler.state.loader import Lines, load_yaml_file
+from reconciler.state.schemas import schema_problems, validate_document
 
 POLICY_FILE = "policies/sync.yaml"
 EXCLUDE_FILE = "policies/exclude.yaml"
@@ -44,7 +47,11 @@ class Policy:
 
 def load_policy(root: Path) -> Policy:
     data, lines = load_yaml_file(root / POLICY_FILE, root)
-    validate_document("policy", data, lines, POLICY_FILE)
+    problems = schema_problems("policy", data, lines, POLICY_FILE)
+    if not problems:
+        problems = schedule_problems(data.get("schedule") or {}, lines)
+    if problems:
+        raise InvalidInput(problems)
     options = data.get("options", {})
     safety = data.get("safety", {})
     excluded: dict[str, frozenset[str]] = {}
@@ -68,6 +75,18 @@ def load_policy(root: Path) -> Policy:
         schedule={**DEFAULT_SCHEDULE, **data.get("schedule", {})},
         excluded=excluded,
     )
+
+
+def schedule_problems(schedule: dict, lines: Lines) -> list[Problem]:
+    """Each cron in `schedule:` GitHub Actions would not run, named with its line: checked here
+    so that `hrsync validate` and `hrsync workflows` refuse it before a workflow is written."""
+    problems = []
+    for kind, cron in schedule.items():
+        problem = cron_problem(cron)
+        if problem is not None:
+            message = f"schedule.{kind}: {shown(cron)}: {problem}"
+            problems.append(Problem(POLICY_FILE, lines.of(("schedule", kind)), message))
+    return problems
 
 
 POLICY_TEMPLATE = """\

@@ -151,16 +151,11 @@ def history(ctx, member, team, job, since, fmt: str) -> None:
 def workflows(ctx, check: bool) -> None:
     """Write .github/workflows (nightly sync per kind at the policy's schedule, plan on pull
     request, apply on merge) from hrsync.yaml and policies/sync.yaml."""
-    from reconciler.gitops.workflows import expected_workflows, write_workflows
+    from reconciler.gitops.workflows import stale_workflows, write_workflows
 
     repo = ops.Repo.open(repo_root(ctx))
     if check:
-        stale = [
-            rel
-            for rel, text in expected_workflows(repo).items()
-            if not (repo.root / rel).exists()
-            or (repo.root / rel).read_text(encoding="utf-8") != text
-        ]
+        stale = stale_workflows(repo)
         for rel in stale:
             click.echo(f"{rel}: differs from what `hrsync workflows` writes")
         ctx.exit(1 if stale else 0)

@@ -1,6 +1,7 @@
 """The `hrsync` command: thin click commands that parse, call one operation, render, exit.
 
-Exit codes: 0 fine, 1 error, 2 changes present (with --detailed-exitcode).
+Exit codes (see exits.py): 0 fine, 1 error, 2 changes present (with --detailed-exitcode),
+64 usage.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 
 from reconciler import operations as ops
 from reconciler.cli import commands
+from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
 from reconciler.cli.output import Progress, render_to, repo_root, write_file
 from reconciler.errors import HrsyncError, InvalidInput
 from reconciler.gitops.dropped import Ledger
@@ -24,17 +26,6 @@ from reconciler.render.markdown import plan_markdown, proposal_markdown
 from reconciler.render.text import plan_text, platform_text, proposal_text
 
 FORMAT = click.Choice(["text", "markdown", "json"])
-
-
-class HrsyncGroup(click.Group):
-    """Domain errors become one clear line on stderr and exit code 1, never a traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except HrsyncError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
 
 
 @click.group(cls=HrsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,7 +175,7 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
     if out:
         write_file(out, render_to(plan_json, the_plan))
     if detailed_exitcode and the_plan.changes:
-        ctx.exit(2)
+        ctx.exit(EXIT_PENDING)
 
 
 def _render_plan(the_plan: Plan, fmt: str, target: str) -> str:
@@ -220,7 +211,11 @@ def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | Non
         if auto_approve:
             return True
         if not sys.stdin.isatty():
-            raise click.UsageError("not a terminal: pass --auto-approve to apply without asking")
+            # Exit 1, not 64: the same command line is right on a terminal; what is missing is
+            # someone to ask.
+            raise HrsyncError(
+                "no terminal to ask for approval: pass --auto-approve to apply without asking"
+            )
         return click.confirm("Apply these changes?", default=False)
 
     with Progress() as progress:

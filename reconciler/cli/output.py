@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import click
 from reconciler.config import find_root
 from reconciler.errors import InvalidInput, Problem
 from reconciler.plan import Plan
-from reconciler.state.loader import Lines
+from reconciler.state.loader import Lines, read_text, write_atomic
 from reconciler.state.schemas import schema_problems
 
 
@@ -29,19 +28,15 @@ def render_to(renderer, value) -> str:
     return buffer.getvalue()
 
 
-def write_file(path: Path, text: str) -> None:
+def write_file(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, content)
 
 
 def read_plan_file(path: Path) -> Plan:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, str(path))
         data = json.loads(text)
-    except FileNotFoundError:
-        raise InvalidInput([Problem(str(path), None, "plan file not found")]) from None
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(str(path), exc.lineno, f"not JSON: {exc.msg}")]) from None
     problems = schema_problems("plan", data, Lines(""), str(path))

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.output import repo_root
+from reconciler.cli.exits import EXIT_ERROR, EXIT_PENDING
+from reconciler.cli.output import repo_root, write_file
 from reconciler.reviews.listing import render_export
 from reconciler.reviews.runner import render_review, run_export
-
-EXIT_ERROR = 1
-EXIT_PENDING = 2  # a dry run found reviews to upload
 
 
 @click.group("reviews")
@@ -55,5 +53,5 @@ def export(ctx: click.Context, dry_run: bool) -> None:
 def render(ctx: click.Context, review_id: str, output: Path) -> None:
     """Write one review's PDF (drafts too, as a preview) without uploading it."""
     content = render_review(repo_root(ctx), review_id)
-    output.write_bytes(content)
+    write_file(output, content)
     click.echo(f"wrote {output} ({len(content) // 1024} KiB)")

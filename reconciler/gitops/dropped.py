@@ -26,14 +26,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from reconciler.errors import InvalidInput
 from reconciler.gitops.checkout import Checkout
 from reconciler.gitops.commits import content_digest, proposed_digests
 from reconciler.model import KINDS
 from reconciler.propose import Proposal, ProposedChange
 from reconciler.state.entities import SINGULAR, entity_from_data
-from reconciler.state.loader import dump_yaml, load_yaml_file
+from reconciler.state.loader import (
+    MAX_STATE_FILE_BYTES,
+    dump_yaml,
+    load_yaml_file,
+    parse_state_yaml,
+)
 from reconciler.state.schemas import validate_document
 
 DROPPED_FILE = "policies/dropped.yaml"
@@ -180,8 +184,11 @@ def _digest_at(checkout: Checkout, rev: str, kind: str, path: str) -> str | None
     if text is None:
         return content_digest(kind, None)
     try:
-        return content_digest(kind, entity_from_data(kind, yaml.safe_load(text)))
-    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+        # The state loader's bounds: a reviewer's edit may be anything, an alias bomb included.
+        if len(text) > MAX_STATE_FILE_BYTES:
+            return None
+        return content_digest(kind, entity_from_data(kind, parse_state_yaml(text, path)))
+    except (InvalidInput, TypeError, KeyError, AttributeError):
         return None  # a hand edit that is not a valid entity differs from any proposal
 
 

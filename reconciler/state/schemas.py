@@ -8,6 +8,7 @@ from importlib import resources
 
 from jsonschema import Draft202012Validator
 
+from reconciler.core.ids import shown
 from reconciler.errors import InvalidInput, Problem
 
 SCHEMA_FILES = {
@@ -46,22 +47,33 @@ def schema_problems(
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             for key in extra:
                 problems.append(
-                    Problem(label, lines.of((*path, key)), f"unknown key {key!r}", subject=subject)
+                    Problem(
+                        label, lines.of((*path, key)), f"unknown key {shown(key)}", subject=subject
+                    )
                 )
             continue
-        message = error.message
+        message = _message(error)
         if error.validator == "pattern" and "email" in path:
-            message = f"{error.instance!r} is not an e-mail address"
+            message = f"{shown(error.instance)} is not an e-mail address"
         elif (
             error.validator == "oneOf" and path and path[-1] in ("team", "job", "manager", "parent")
         ):
-            message = f"{error.instance!r} is not an id or null"
+            message = f"{shown(error.instance)} is not an id or null"
         problems.append(
             Problem(
                 label, lines.of(path), f"{where}: {message}" if where else message, subject=subject
             )
         )
     return problems
+
+
+def _message(error) -> str:
+    """jsonschema's message with the offending value cut short: it quotes the whole value, and
+    a file may hold a value of a megabyte."""
+    quoted = repr(error.instance)
+    if len(quoted) <= 60:
+        return error.message
+    return error.message.replace(quoted, shown(error.instance))
 
 
 def validate_document(name: str, data, lines, label: str) -> None:

@@ -15,7 +15,7 @@ from reconciler.state.entities import (
     looks_valid,
     render_entity,
 )
-from reconciler.state.loader import Lines, _Loader, parse_yaml
+from reconciler.state.loader import Lines, load_state_file, write_atomic
 from reconciler.state.paths import child_path
 from reconciler.state.schemas import schema_problems
 from reconciler.state.validate import reference_problems
@@ -36,8 +36,6 @@ def read_state(root: Path, *, check_references: bool = True) -> DesiredState:
 
 
 def _read_state(root: Path, check_references: bool) -> DesiredState:
-    import yaml
-
     problems: list[Problem] = []
     by_kind: dict[str, dict] = {}
     for kind in KINDS:
@@ -48,17 +46,12 @@ def _read_state(root: Path, check_references: bool) -> DesiredState:
         except FileNotFoundError:
             names = []
         for name in names:
-            # Plain strings and open(): pathlib costs a visible share on 100k files.
-            with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                text = handle.read()
             label = f"{STATE_DIR}/{kind}/{name}"
             try:
-                data = yaml.load(text, Loader=_Loader)
-            except yaml.YAMLError:
-                try:
-                    parse_yaml(text, label)
-                except InvalidInput as exc:
-                    problems.extend(exc.problems)
+                # Plain strings, not pathlib: pathlib costs a visible share on 100k files.
+                data, text = load_state_file(os.path.join(folder, name), label)
+            except InvalidInput as exc:
+                problems.extend(exc.problems)
                 continue
             file_id = name[: -len(".yaml")]
             if not looks_valid(kind, data):
@@ -104,7 +97,7 @@ def write_entities(root: Path, kind: str, entities: Iterable) -> list[Path]:
                 continue
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, text)
+        write_atomic(path, text)
         written.append(path)
     return written
 
@@ -117,10 +110,3 @@ def remove_entities(root: Path, kind: str, ids: Iterable[str]) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    # A kill mid-write must never leave half a YAML file for the next run to choke on.
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -9,6 +9,7 @@ when run again.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -54,10 +55,54 @@ CREATE TABLE IF NOT EXISTS team_coaches (
 TABLES = {"teams": "teams", "jobs": "jobs", "members": "members"}
 
 
+# How long a write waits for another process's write lock before giving up with a message.
+LOCK_WAIT_SECONDS = 5.0
+
+# The SQLite result codes a person can meet (another process, the disk, the file itself), with
+# what to say; {db} is the database file. Any other code is a bug and stays a traceback.
+_ERROR_LINES = {
+    sqlite3.SQLITE_BUSY: "another process is using {db}; try again",
+    sqlite3.SQLITE_LOCKED: "another process is using {db}; try again",
+    sqlite3.SQLITE_CORRUPT: "{db} is damaged (not a readable SQLite database); restore it from "
+    "a backup",
+    sqlite3.SQLITE_NOTADB: "{db} is not an SQLite database; restore it from a backup or point "
+    "target.path at the platform database",
+    sqlite3.SQLITE_FULL: "no space left on the disk holding {db}; free some space and try again",
+    sqlite3.SQLITE_IOERR: "the disk holding {db} failed a read or write (full or failing?)",
+    sqlite3.SQLITE_CANTOPEN: "cannot open {db}: check that its folder exists and the permissions",
+    sqlite3.SQLITE_READONLY: "{db} is read-only for this user; check its permissions",
+    sqlite3.SQLITE_PERM: "{db}: permission denied; check its permissions",
+}
+
+
+def sqlite_error_line(exc: sqlite3.Error, db: str) -> str | None:
+    """One line for an SQLite failure a person can meet, or None when it is hrsync's bug."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    template = _ERROR_LINES.get(code & 0xFF) if code is not None else None
+    return template.format(db=db) if template else None
+
+
+def _platform_errors(method):
+    """SQLite failures with a known cause become a TargetError naming the database file."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            line = sqlite_error_line(exc, self.label)
+            if line is None:
+                raise
+            raise TargetError(line) from exc
+
+    return wrapper
+
+
 def open_target(
     settings: dict, base_dir: Path, env: Mapping[str, str], *, writable: bool = False
 ) -> SqlitePlatform:
-    return SqlitePlatform(base_dir / settings.get("path", ".hrsync/platform.db"), writable=writable)
+    relative = settings.get("path", ".hrsync/platform.db")
+    return SqlitePlatform(base_dir / relative, writable=writable, label=str(relative))
 
 
 def extra_schema() -> str:
@@ -72,28 +117,39 @@ def extra_schema() -> str:
 class SqlitePlatform:
     name = "sqlite"
 
-    def __init__(self, path: Path, *, writable: bool = False):
+    def __init__(self, path: Path, *, writable: bool = False, label: str | None = None):
         self.path = path
         self.writable = writable
+        self.label = label or str(path)  # how messages name the file (relative to the repo)
         self._db: sqlite3.Connection | None = None
 
     @property
+    @_platform_errors
     def db(self) -> sqlite3.Connection | None:
         """The connection; None for a read-only platform that was never created."""
         if self._db is None:
             if self.writable:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(self.path, isolation_level=None)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.executescript(SCHEMA + extra_schema())
+                db = sqlite3.connect(self.path, isolation_level=None, timeout=LOCK_WAIT_SECONDS)
             elif self.path.exists():
                 # Peribolos' rule: a platform opened for planning cannot be written to.
-                self._db = sqlite3.connect(
-                    f"file:{self.path}?mode=ro", uri=True, isolation_level=None
+                db = sqlite3.connect(
+                    f"file:{self.path}?mode=ro",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=LOCK_WAIT_SECONDS,
                 )
             else:
                 return None
-            self._db.execute("PRAGMA foreign_keys=ON")
+            try:
+                if self.writable:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(SCHEMA + extra_schema())
+                db.execute("PRAGMA foreign_keys=ON")
+            except BaseException:
+                db.close()  # a damaged or locked file: no half-opened handle left behind
+                raise
+            self._db = db
         return self._db
 
     def close(self) -> None:
@@ -103,6 +159,7 @@ class SqlitePlatform:
 
     # -- reading -------------------------------------------------------------------------------
 
+    @_platform_errors
     def read(self) -> PlatformState:
         db = self.db
         if db is None:
@@ -153,6 +210,7 @@ class SqlitePlatform:
             raise TargetError("the platform was opened read-only (plan); nothing was written")
         return self.db
 
+    @_platform_errors
     def apply(self, changes: Sequence, on_applied: Applied | None = None) -> None:
         db = self._writable_db()
         deferred: list[tuple[str, str, str, object]] = []
@@ -279,6 +337,7 @@ class SqlitePlatform:
                 "make another account admin first"
             )
 
+    @_platform_errors
     def adopt(self, platform_id: str, member_id: str) -> None:
         db = self._writable_db()
         with _transaction(db):

@@ -1,5 +1,6 @@
 """Every command through click's CliRunner (and the installed script): output people read is
-snapshot-tested; exit codes are 0 fine, 1 error, 2 changes pending."""
+snapshot-tested; exit codes are 0 fine, 1 error, 2 changes pending, 64 usage (see
+test_exit_codes.py)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def test_second_snapshot_changes_are_proposed_planned_and_applied(approved, snap
 
 def test_apply_on_a_pipe_needs_auto_approve_and_changes_nothing(approved):
     result = CliRunner().invoke(cli, ["-C", str(approved), "apply"])
-    assert result.exit_code == 2 and "pass --auto-approve" in result.output
+    assert result.exit_code == 1 and "pass --auto-approve" in result.output
+    assert "Traceback" not in result.output
     assert json.loads(run(approved, "show", "--format", "json"))["members"] == []
 
 
@@ -139,7 +141,7 @@ def test_link_adopts_a_hand_made_account(approved):
     )
     assert "~ update     member 3 (cy@acme.example)" in run(approved, "plan")
     assert "no hand-made account" in run(approved, "link", "--email", "zz@acme.example", code=1)
-    run(approved, "link", code=2)
+    run(approved, "link", code=64)
 
 
 def test_bad_policy_is_named_with_its_line(approved):
