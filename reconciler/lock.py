@@ -1,6 +1,7 @@
 """The one lock of a state repository (.hrsync/sync.lock): sync, review approve, plan and apply
 never interleave on one checkout. Re-entrant within a process, so a sync that applies at its end
-does not lock itself out; portable (flock on POSIX, msvcrt on Windows), imported lazily."""
+does not lock itself out; a second run waits for it (HRSYNC_LOCK_WAIT seconds, default 60)
+before it gives up; portable (flock on POSIX, msvcrt on Windows), imported lazily."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,8 +45,16 @@ def repository_lock(root: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if not _try_lock(handle):
-            raise Busy(f"another hrsync run holds {LOCK_FILE}; wait for it to finish")
+        wait = _wait_seconds()
+        deadline = time.monotonic() + wait
+        while not _try_lock(handle):
+            # A nightly sync meeting an apply-on-merge should queue behind it, not fail the night.
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    f"another hrsync run holds {LOCK_FILE} (waited {wait:g} s); "
+                    "wait for it to finish"
+                )
+            time.sleep(0.1)
         # A holder writes its pid and clears it when it ends normally: a pid found here means
         # the last run was killed, and whatever it left (git lock files) is stale.
         os.lseek(handle, 0, os.SEEK_SET)
@@ -63,6 +73,13 @@ def repository_lock(root: Path) -> Iterator[None]:
             os.ftruncate(handle, 0)
     finally:
         os.close(handle)  # closing the descriptor releases the lock, also after a kill
+
+
+def _wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("HRSYNC_LOCK_WAIT", "60")))
+    except ValueError:
+        return 60.0
 
 
 def previous_run_was_killed(root: Path) -> bool:

@@ -74,12 +74,12 @@ def test_a_plan_file_in_latin1(applied, tmp_path):
     assert "not UTF-8 text" in listed(refused(applied, "apply", str(plan), "--auto-approve"))
 
 
-def test_an_export_in_latin1_is_an_error_not_a_traceback(applied):
-    # The last resort for readers that do not name their file themselves.
+def test_an_export_in_latin1_is_an_error_naming_the_line_and_the_fix(applied):
     export = applied / "hris/export.csv"
     export.write_bytes(export.read_bytes().replace(b"Chief", b"Ch\xe9f"))
     stderr = refused(applied, "propose")
-    assert "not UTF-8" in stderr and "0xe9" in stderr
+    assert "hris/export.csv, line 2" in stderr and "\\xe9" in stderr
+    assert "encoding: cp1252" in stderr
 
 
 def test_a_state_file_that_cannot_be_read(applied, monkeypatch):

@@ -57,7 +57,8 @@ def test_a_push_rejected_because_main_moved_is_redone_on_the_new_main(
     assert log[:5] == [coaches, "members: import 40", "jobs: import 13", "teams: import 7", "notes"]
 
 
-def test_two_runs_never_interleave(runner):
+def test_two_runs_never_interleave(runner, monkeypatch):
+    monkeypatch.setenv("HRSYNC_LOCK_WAIT", "0.5")
     # The other run is another process, as on a runner: it holds the lock while we start.
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(runner)], stdout=subprocess.PIPE, text=True

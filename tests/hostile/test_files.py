@@ -116,7 +116,7 @@ CASES = {
         "policies/sync.yaml",
         lambda root: (root / "policies/sync.yaml").read_text() + laughs(),
         POLICY_COMMANDS,
-        ("policies/sync.yaml, line 28", "expand the file by more than 10000 values"),
+        ("policies/sync.yaml, line 29", "expand the file by more than 10000 values"),
     ),
     "alias bomb in hrsync.yaml": Case(
         "hrsync.yaml",
@@ -147,7 +147,7 @@ CASES = {
         lambda root: edited(root, "policies/sync.yaml", '"0 22 * * *"', '"99 22 * * *"'),
         (("validate",), ("workflows",), ("workflows", "--check"), ("sync",)),
         (
-            "policies/sync.yaml, line 21",
+            "policies/sync.yaml, line 22",
             "schedule.teams: '99 22 * * *': minute 99 is out of range (allowed: 0-59",
         ),
     ),
