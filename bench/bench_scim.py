@@ -16,8 +16,8 @@ import logging
 import time
 from pathlib import Path
 
-from reconciler.model import DesiredState, Job, Member, Team
-from reconciler.plan import compute_plan
+from reconciler.core.model import DesiredState, Job, Member, Team
+from reconciler.core.plan import compute_plan
 from reconciler.targets.scim import open_target
 from tests.fakes.fault_proxy import FaultProxy
 from tests.fakes.scim_server import start_scim_server

@@ -9,7 +9,7 @@ import random
 import sqlite3
 from pathlib import Path
 
-from reconciler.model import DesiredState, Employee, Job, Member, Snapshot, Team
+from reconciler.core.model import DesiredState, Employee, Job, Member, Snapshot, Team
 from reconciler.state.tree import write_entities
 from reconciler.targets.sqlite import SCHEMA, extra_schema
 
@@ -40,7 +40,7 @@ def generate(size: int, seed: int = 7) -> DesiredState:
             rng.choice(job_ids),
             manager,
         )
-    from reconciler.desired import with_coaches
+    from reconciler.core.desired import with_coaches
 
     return DesiredState(with_coaches(teams, members), jobs, members)
 

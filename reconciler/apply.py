@@ -7,10 +7,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reconciler.core.interfaces import Target
+from reconciler.core.model import DesiredState
+from reconciler.core.plan import Change, Plan, check_deletes, state_digest
+from reconciler.core.platform import PlatformState
 from reconciler.errors import StalePlanError
-from reconciler.model import DesiredState
-from reconciler.plan import Change, Plan, check_deletes, state_digest
-from reconciler.targets import PlatformState, Target
 
 log = logging.getLogger(__name__)
 

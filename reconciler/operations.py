@@ -15,18 +15,21 @@ from reconciler.apply import ApplyResult, apply_plan, check_fresh
 from reconciler.bulk import gc_paused
 from reconciler.clock import today
 from reconciler.config import Config, load_config
+from reconciler.core.desired import with_coaches
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Progress
+from reconciler.core.model import KINDS, DesiredState, Snapshot
+from reconciler.core.plan import Change, Plan, compute_plan
+from reconciler.core.platform import PlatformState
+from reconciler.core.policies import Policy
+from reconciler.core.propose import Proposal, ProposedChange, accept, propose
 from reconciler.core.snapshot_check import check_snapshot
-from reconciler.desired import with_coaches
 from reconciler.errors import ConfigError, HrsyncError, InvalidInput, Problem, TargetError
 from reconciler.lock import repository_lock
-from reconciler.model import KINDS, DesiredState, Snapshot
-from reconciler.plan import Change, Plan, compute_plan
-from reconciler.policies import Policy, load_policy
-from reconciler.propose import Proposal, ProposedChange, accept, propose
-from reconciler.sources import Progress, open_source
+from reconciler.sources import open_source
+from reconciler.state.policy_files import load_policy
 from reconciler.state.tree import read_state, remove_entities, write_entities
-from reconciler.targets import PlatformState, holdable, open_target
+from reconciler.targets import open_target
 
 
 class NotOnMain(HrsyncError):
@@ -55,9 +58,7 @@ def fetch_snapshot(repo: Repo, progress: Progress | None = None) -> Snapshot:
     try:
         return check_snapshot(source.fetch(progress))
     finally:
-        close = getattr(source, "close", None)
-        if close:
-            close()
+        source.close()
 
 
 def load_snapshot(path: Path) -> Snapshot:
@@ -122,7 +123,7 @@ def make_plan(repo: Repo) -> Plan:
         target = open_target(repo.config.target, repo.root)
         try:
             platform = target.read()
-            return compute_plan(holdable(target, desired), platform)
+            return compute_plan(target.holdable(desired), platform)
         finally:
             target.close()
 
@@ -155,7 +156,7 @@ def _run_apply(repo, saved, max_deletes, confirm, on_applied):
     try:
         platform = target.read()
         # The same view as `make_plan`, so a saved plan's state digest is checked like for like.
-        desired = holdable(target, wanted)
+        desired = target.holdable(wanted)
         if saved is not None:
             check_fresh(saved, desired, platform)
             plan = saved

@@ -10,9 +10,9 @@ from pathlib import Path
 import git
 import yaml
 
+from reconciler.core.model import KINDS
 from reconciler.errors import ConfigError
-from reconciler.model import KINDS
-from reconciler.policies import EXCLUDE_TEMPLATE, policy_text
+from reconciler.state.policy_files import EXCLUDE_TEMPLATE, policy_text
 
 GITIGNORE = """\
 # the embedded platform and local caches: never committed

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from reconciler.core.model import DesiredState, Job, Member, Team
+from reconciler.core.plan import Plan, check_deletes, compute_plan
+from reconciler.core.platform import PlatformState, UnmanagedMember
 from reconciler.errors import SafetyError
-from reconciler.model import DesiredState, Job, Member, Team
-from reconciler.plan import Plan, check_deletes, compute_plan
 from reconciler.state.schemas import validator
-from reconciler.targets import PlatformState, UnmanagedMember
 
 
 def m(id, manager=None, team=None, active=True, email=None):

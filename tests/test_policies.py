@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from reconciler.cli.main import cli
 from reconciler.core.cron import cron_problem
 from reconciler.errors import InvalidInput
-from reconciler.policies import load_policy
+from reconciler.state.policy_files import load_policy
 
 VALID = [
     "0 22 * * *",

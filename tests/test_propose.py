@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from reconciler.model import DesiredState, Employee, Job, Member, Snapshot, Team
-from reconciler.policies import Policy
-from reconciler.propose import accept, propose
+from reconciler.core.model import DesiredState, Employee, Job, Member, Snapshot, Team
+from reconciler.core.policies import Policy
+from reconciler.core.propose import accept, propose
 
 TODAY = date(2026, 11, 25)
 

@@ -10,8 +10,8 @@ import click
 
 from reconciler import operations as ops
 from reconciler.cli.output import repo_root
+from reconciler.core.model import KINDS
 from reconciler.gitops.render import history_text, pending_text, proposal_detail_text, sync_text
-from reconciler.model import KINDS
 
 KIND_CHOICE = click.Choice([*KINDS, "all"])
 

@@ -18,9 +18,9 @@ from reconciler import operations as ops
 from reconciler.cli import commands
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
 from reconciler.cli.output import Progress, render_to, repo_root, write_file
+from reconciler.core.plan import Plan
 from reconciler.errors import HrsyncError, InvalidInput
 from reconciler.gitops.dropped import Ledger
-from reconciler.plan import Plan
 from reconciler.render.json import plan_json, platform_json, proposal_json
 from reconciler.render.markdown import plan_markdown, proposal_markdown
 from reconciler.render.text import plan_text, platform_text, proposal_text

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from reconciler.config import find_root
+from reconciler.core.plan import Plan
 from reconciler.errors import InvalidInput, Problem
-from reconciler.plan import Plan
 from reconciler.state.loader import Lines, read_text, write_atomic
 from reconciler.state.schemas import schema_problems
 

@@ -20,14 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from reconciler.desired import (
-    _resolve_member_references,
-    _resolve_team_parents,
-    with_coaches,
-)
-from reconciler.model import DesiredState, Team
-from reconciler.policies import Policy
-from reconciler.propose import Proposal, ProposedChange
+from reconciler.core.desired import _resolve_member_references, _resolve_team_parents, with_coaches
+from reconciler.core.model import DesiredState, Team
+from reconciler.core.policies import Policy
+from reconciler.core.propose import Proposal, ProposedChange
 
 SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 

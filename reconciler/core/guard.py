@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from reconciler.policies import Policy
-from reconciler.propose import Proposal, ProposedChange
+from reconciler.core.policies import Policy
+from reconciler.core.propose import Proposal, ProposedChange
 
 
 def is_removal(change: ProposedChange) -> bool:

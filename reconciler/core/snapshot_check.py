@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import date
 
 from reconciler.core.ids import NAME_MAX_LENGTH, is_email, is_id, shown
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import InvalidInput, Problem
-from reconciler.model import Employee, Job, Snapshot, Team
 
 # Text-direction overrides make a name read differently from what it is (Trojan Source); a
 # zero-width joiner, by contrast, is part of how some scripts are written, so it stays allowed.

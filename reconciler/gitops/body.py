@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 
+from reconciler.core.propose import Proposal
 from reconciler.gitops.commits import GitSettings
-from reconciler.propose import Proposal
 from reconciler.render.markdown import code, esc, proposal_markdown
 
 BODY_LIMIT = 60_000  # GitHub refuses bodies over 65,536 characters

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import git
 
-from reconciler.model import KINDS, entity_data
-from reconciler.propose import ProposedChange
+from reconciler.core.model import KINDS, entity_data
+from reconciler.core.propose import ProposedChange
 
 DEFAULT_BOT = ("hrsync-bot", "hrsync-bot@users.noreply.github.com")
 REMOVED = "removed"

@@ -16,11 +16,11 @@ from datetime import date, timedelta
 
 import yaml
 
+from reconciler.core.model import KINDS
 from reconciler.errors import HrsyncError
 from reconciler.gitops.checkout import Checkout
 from reconciler.gitops.commits import Identity
 from reconciler.gitops.plumbing import CommitSpec, build_commits
-from reconciler.model import KINDS
 from reconciler.state.loader import dump_yaml
 
 GUARD_FILE = "policies/guard.yaml"

@@ -17,9 +17,9 @@ from datetime import date
 import git
 import yaml
 
+from reconciler.core.model import KINDS, entity_from_data, field_diff
 from reconciler.gitops.commits import trailers_of
-from reconciler.model import KINDS, field_diff
-from reconciler.state.entities import SINGULAR, entity_from_data
+from reconciler.state.entities import SINGULAR
 
 _PR_NUMBER = re.compile(r"(?:Merge pull request #(\d+)|\(#(\d+)\)$)")
 _DROPPED_LINE = re.compile(r"^- dropped (team|job|member) (\S+) by (.+) in ([0-9a-f]+)$")

@@ -29,6 +29,10 @@ from reconciler import operations as ops
 from reconciler.clock import today
 from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
 from reconciler.core.guard import apply_guard, is_removal
+from reconciler.core.model import KINDS, DesiredState, Snapshot
+from reconciler.core.plan import Plan
+from reconciler.core.policies import Policy
+from reconciler.core.propose import Proposal, propose
 from reconciler.errors import HrsyncError
 from reconciler.gitops.body import pull_request_body, pull_request_title
 from reconciler.gitops.checkout import Checkout, PushRejected, sync_lock
@@ -56,10 +60,6 @@ from reconciler.gitops.guard import (
 )
 from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.gitops.reviews_step import file_reviews
-from reconciler.model import KINDS, DesiredState, Snapshot
-from reconciler.plan import Plan
-from reconciler.policies import Policy
-from reconciler.propose import Proposal, propose
 from reconciler.reviews.export import ExportResult
 from reconciler.state.entities import render_entity
 from reconciler.state.tree import STATE_DIR

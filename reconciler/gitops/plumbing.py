@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.core.ids import is_id
+from reconciler.core.model import KINDS
 from reconciler.errors import HrsyncError
 from reconciler.gitops.commits import Identity
-from reconciler.model import KINDS
 
 
 class PlumbingError(HrsyncError):

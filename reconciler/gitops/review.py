@@ -15,6 +15,8 @@ from pathlib import Path
 import git
 
 from reconciler import operations as ops
+from reconciler.core.model import KINDS
+from reconciler.core.plan import Plan
 from reconciler.errors import ConfigError, HrsyncError
 from reconciler.gitops.checkout import Checkout, GitOpsError, PushRejected, sync_lock
 from reconciler.gitops.commits import Identity, proposed_digests
@@ -22,8 +24,6 @@ from reconciler.gitops.dropped import last_proposal_commit
 from reconciler.gitops.history import EntityChange, changed_entities
 from reconciler.gitops.pipeline import settings_of
 from reconciler.gitops.plumbing import CommitSpec, build_commits
-from reconciler.model import KINDS
-from reconciler.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.core.ids import shown
+from reconciler.core.model import KINDS
 from reconciler.errors import InvalidInput, Problem
-from reconciler.model import KINDS
 from reconciler.operations import Repo
 from reconciler.state.loader import parse_yaml, read_text
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from reconciler.model import KINDS, entity_data
-from reconciler.plan import Plan
-from reconciler.propose import Proposal
-from reconciler.targets import PlatformState
+from reconciler.core.model import KINDS, entity_data
+from reconciler.core.plan import Plan
+from reconciler.core.platform import PlatformState
+from reconciler.core.propose import Proposal
 
 
 def _dump(data, out: TextIO) -> None:

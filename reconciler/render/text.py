@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from reconciler.model import KINDS
-from reconciler.plan import Plan
-from reconciler.propose import Proposal
-from reconciler.targets import PlatformState
+from reconciler.core.model import KINDS
+from reconciler.core.plan import Plan
+from reconciler.core.platform import PlatformState
+from reconciler.core.propose import Proposal
 
 SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 PLAN_MARKS = {"create": "+", "update": "~", "deactivate": "v", "reactivate": "^", "delete": "-"}

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from reconciler.core.interfaces import Progress, Source
 from reconciler.errors import HrsyncError
 from reconciler.reviews.fonts import MissingGlyphs, ReportFonts, bundled_fonts
 from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version, filed
@@ -47,7 +48,6 @@ from reconciler.reviews.model import Review, ReviewSubject
 from reconciler.reviews.naming import review_filename
 from reconciler.reviews.pdf import check_review, render_review_pdf
 from reconciler.reviews.store import ReviewStore
-from reconciler.sources import Progress, Source
 
 log = logging.getLogger(__name__)
 

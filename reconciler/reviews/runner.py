@@ -19,15 +19,16 @@ from pathlib import Path
 
 from reconciler.clock import today as clock_today
 from reconciler.config import Config, load_config
+from reconciler.core.interfaces import Progress
+from reconciler.core.model import DesiredState
 from reconciler.errors import ConfigError, HrsyncError
-from reconciler.model import DesiredState
-from reconciler.policies import load_policy
 from reconciler.reviews.export import ExportResult, export_reviews
 from reconciler.reviews.fonts import ReportFonts, report_fonts
 from reconciler.reviews.model import Review, ReviewSubject
 from reconciler.reviews.pdf import render_review_pdf
 from reconciler.reviews.store import DirectoryReviewStore, ReviewStore, SqliteReviewStore
-from reconciler.sources import Progress, open_source
+from reconciler.sources import open_source
+from reconciler.state.policy_files import load_policy
 from reconciler.state.tree import read_state
 
 DEFAULT_LEDGER = "reviews/ledger.yaml"

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
 
+from reconciler.core.interfaces import Source
 from reconciler.errors import ConfigError, SourceError
-from reconciler.model import Snapshot
 
 # type name in hrsync.yaml -> module under reconciler.sources that defines `open_source`
 SOURCE_MODULES = {
@@ -24,34 +22,6 @@ SOURCE_MODULES = {
     "afas": "reconciler.sources.afas",
     "nmbrs": "reconciler.sources.nmbrs",
 }
-
-Progress = Callable[[str], None]
-"""Called with a short human line ("page 3/12, 300 employees") while a long fetch runs."""
-
-
-@dataclass(frozen=True)
-class UploadedDocument:
-    document_id: str
-    location: str  # where a person finds it, e.g. "Personio › Dana Keller › Documents › Reviews"
-
-
-class Source(Protocol):
-    name: str
-
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
-        """Every employee, team and job. Raises `SourceError` rather than return a partial one."""
-        ...
-
-    def upload_document(
-        self, employee_id: str, filename: str, content: bytes, *, title: str
-    ) -> UploadedDocument:
-        """File `content` (a PDF) into the employee's personnel file."""
-        ...
-
-    def find_document(self, employee_id: str, filename: str) -> str | None:
-        """The id of a document already filed under `filename`, where the API can list them;
-        None when it is not there or the vendor offers no way to look."""
-        ...
 
 
 def open_source(settings: Mapping, base_dir: Path, env: Mapping[str, str] | None = None) -> Source:

@@ -17,13 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler import clock
+from reconciler.core.employment import current_period
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
-from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument, secret
-from reconciler.sources.employment import current_period, is_employed
-from reconciler.sources.http import VendorHttp
+from reconciler.sources import secret
 
 VENDOR = "AFAS"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -111,6 +112,9 @@ class AfasSource:
 
     # -- fetch ---------------------------------------------------------------------------------
 
+    def close(self) -> None:
+        self.http.close()
+
     def fetch(self, progress: Progress | None = None) -> Snapshot:
         fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
         f = self.fields
@@ -147,7 +151,6 @@ class AfasSource:
         all go on, for the snapshot check to name."""
         f = self.fields
         connector = self.connectors["employees"]
-        today = self.today()
         employees: dict[Employee, None] = {}
         for number, row in enumerate(person_rows, 1):
             emp_id = _text(row.get(f["id"]))
@@ -162,7 +165,7 @@ class AfasSource:
                 last_name=" ".join(
                     p for p in (_text(row.get(f["prefix"])), _text(row.get(f["last_name"]))) if p
                 ),
-                active=bool(position) and is_employed(start, end, today),
+                active=bool(position),  # dates: the core's employment rule
                 team=_text(position.get(f["team"])),
                 job=_job_id(position.get(f["job_code"]), position.get(f["job_name"])),
                 manager=_text(position.get(f["manager"])),

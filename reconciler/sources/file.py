@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, InvalidInput, Problem, SourceError
-from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument
 from reconciler.sources.export_rows import ExportFormat, Row, read_rows
 
 REQUIRED = ("employee_id", "first_name", "last_name", "email", "status")
@@ -57,6 +57,9 @@ class FileSource:
     label: str
     name: str = "file"
     fmt: ExportFormat = field(default_factory=ExportFormat)
+
+    def close(self) -> None:
+        return None  # an export file holds no connection
 
     def fetch(self, progress: Progress | None = None) -> Snapshot:
         try:

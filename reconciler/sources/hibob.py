@@ -17,11 +17,11 @@ from urllib.parse import quote
 
 from reconciler import clock
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
-from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument
-from reconciler.sources.http import VendorHttp
 from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
 
 VENDOR = "HiBob"
@@ -103,6 +103,9 @@ class HiBobSource:
         self._today = today
 
     # -- the Source protocol --------------------------------------------------------------
+
+    def close(self) -> None:
+        self.http.close()
 
     def fetch(self, progress: Progress | None = None) -> Snapshot:
         cfg = self.config
@@ -230,9 +233,9 @@ class HiBobSource:
         end = iso_date(
             _field(record, "internal.terminationDate"), VENDOR, "internal.terminationDate"
         )
-        left = (
-            status == "inactive" or lifecycle == "terminated" or (end is not None and end < today)
-        )
+        # The vendor's words for "left"; what dates mean (an end in the past, a start ahead)
+        # is the core's employment rule, the same for every HRIS.
+        left = status == "inactive" or lifecycle == "terminated"
         employee_id = str(record["id"])
         return Employee(
             id=employee_id,

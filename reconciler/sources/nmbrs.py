@@ -30,13 +30,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler import clock
+from reconciler.core.employment import current_period, is_employed
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
-from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument, secret
-from reconciler.sources.employment import current_period, is_employed
-from reconciler.sources.http import VendorHttp
+from reconciler.sources import secret
 from reconciler.sources.vendor import numeric_first
 
 VENDOR = "Nmbrs"
@@ -146,6 +147,9 @@ class NmbrsSource:
                 f"Nmbrs: source.payroll_periods must be one of {', '.join(PAYROLL_PERIODS)}"
             )
 
+    def close(self) -> None:
+        self.soap.http.close()
+
     def fetch(self, progress: Progress | None = None) -> Snapshot:
         fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
         say = progress or (lambda line: None)
@@ -188,7 +192,7 @@ class NmbrsSource:
                     last_name=" ".join(
                         p for p in (_value(info, "Prefix"), _value(info, "LastName")) if p
                     ),
-                    active=emp_id in employments and is_employed(start, end, today),
+                    active=emp_id in employments,  # dates: the core's employment rule
                     team=_code(departments.get(emp_id)),
                     job=_code(functions.get(emp_id)),
                     start_date=start,
@@ -264,7 +268,8 @@ class NmbrsSource:
             key = e.email.casefold()
             if key:
                 by_email[key] = None if key in by_email else e.id  # ambiguous e-mail: no link
-        active = [e for e in employees if e.active]
+        today = self.today()  # only people employed today have a manager worth a call
+        active = [e for e in employees if is_employed(e.start_date, e.end_date, today) and e.active]
         managers: dict[str, str] = {}
         for n, employee in enumerate(active, 1):
             record = self.soap.call("EmployeeService", "Manager_GetCurrent", EmployeeId=employee.id)

@@ -20,11 +20,11 @@ import httpx
 
 from reconciler import clock
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
-from reconciler.model import Employee, Job, Snapshot, Team
+from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources import Progress, UploadedDocument
-from reconciler.sources.http import VendorHttp
 from reconciler.sources.personio_org_units import read_org_units
 from reconciler.sources.vendor import (
     api_root,
@@ -123,6 +123,9 @@ class PersonioSource:
         http.client.event_hooks["response"].append(self._take_rotated_token)
 
     # -- the Source protocol --------------------------------------------------------------
+
+    def close(self) -> None:
+        self.http.close()
 
     def fetch(self, progress: Progress | None = None) -> Snapshot:
         records = self._employee_records(progress)
@@ -312,7 +315,7 @@ class PersonioSource:
             email=str(_value(attributes, cfg.email_attribute) or "").strip(),
             first_name=str(_value(attributes, "first_name") or "").strip(),
             last_name=str(_value(attributes, "last_name") or "").strip(),
-            active=status not in INACTIVE_STATUSES and not (end is not None and end < today),
+            active=status not in INACTIVE_STATUSES,  # dates: the core's employment rule
             team=team[0] if team else None,
             job=job[0] if job else None,
             manager=_supervisor_id(_value(attributes, "supervisor")),

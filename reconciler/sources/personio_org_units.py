@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from reconciler.core.model import Team
 from reconciler.errors import SourceError
-from reconciler.model import Team
-from reconciler.sources.http import VendorHttp
+from reconciler.http import VendorHttp
 
 MAX_PAGES = 1000  # a cursor that never ends is a vendor bug, not a big company
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from reconciler.core.ids import is_email, is_id
-from reconciler.model import Job, Member, Team, entity_data
+from reconciler.core.model import entity_data
 from reconciler.state.loader import dump_yaml
 
-KIND_CLASSES = {"teams": Team, "jobs": Job, "members": Member}
 SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 KEYS = {
     "teams": ("id", "name", "parent", "coaches"),
@@ -21,12 +20,6 @@ def header(kind: str) -> str:
 
 def render_entity(kind: str, entity) -> str:
     return dump_yaml(entity_data(entity), header(kind))
-
-
-def entity_from_data(kind: str, data: dict):
-    if kind == "teams":
-        return Team(data["id"], data["name"], data.get("parent"), tuple(data.get("coaches") or ()))
-    return KIND_CLASSES[kind](**data)
 
 
 _is_id = is_id

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reconciler.bulk import gc_paused
+from reconciler.core.model import KINDS, DesiredState, entity_from_data
 from reconciler.errors import InvalidInput, Problem
-from reconciler.model import KINDS, DesiredState
 from reconciler.state.entities import (
     SINGULAR,
-    entity_from_data,
     looks_valid,
     render_entity,
 )

@@ -30,10 +30,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from reconciler.core.interfaces import Applied
+from reconciler.core.model import DesiredState
+from reconciler.core.plan import Change
+from reconciler.core.platform import Duplicate, PlatformState, UnmanagedMember
 from reconciler.errors import ConfigError, TargetError
-from reconciler.model import DesiredState
-from reconciler.plan import Change
-from reconciler.targets import Applied, Duplicate, PlatformState, UnmanagedMember
 from reconciler.targets.scim_apply import ScimWriter
 from reconciler.targets.scim_directory import Directory
 from reconciler.targets.scim_http import ScimHttp

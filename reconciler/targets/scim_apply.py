@@ -36,8 +36,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
+from reconciler.core.plan import Change
 from reconciler.errors import TargetError
-from reconciler.plan import Change
 from reconciler.targets.scim_bulk import Write, write_bulk
 from reconciler.targets.scim_directory import Directory
 from reconciler.targets.scim_http import ScimHttp

@@ -22,7 +22,7 @@ from typing import TypeVar
 import httpx
 
 from reconciler.errors import SourceError, TargetError
-from reconciler.sources.http import VendorHttp
+from reconciler.http import VendorHttp
 from reconciler.targets.scim_mapping import canonical, spelling
 
 log = logging.getLogger(__name__)

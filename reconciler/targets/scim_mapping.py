@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from reconciler.model import Job, Member, Team
-from reconciler.targets import UnmanagedMember
+from reconciler.core.model import Job, Member, Team
+from reconciler.core.platform import UnmanagedMember
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"

@@ -14,9 +14,10 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from reconciler.core.interfaces import Applied
+from reconciler.core.model import DesiredState, Job, Member, Team
+from reconciler.core.platform import PlatformState, UnmanagedMember
 from reconciler.errors import SafetyError, TargetError
-from reconciler.model import Job, Member, Team
-from reconciler.targets import Applied, PlatformState, UnmanagedMember
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS teams (
@@ -151,6 +152,9 @@ class SqlitePlatform:
                 raise
             self._db = db
         return self._db
+
+    def holdable(self, desired: DesiredState) -> DesiredState:
+        return desired  # the embedded platform keeps every field hrsync writes
 
     def close(self) -> None:
         if self._db is not None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from reconciler.core.accept import accept_kind, coaches_refresh
-from reconciler.model import DesiredState, Employee, Job, Member, Snapshot, Team
-from reconciler.policies import Policy
-from reconciler.propose import propose
+from reconciler.core.model import DesiredState, Employee, Job, Member, Snapshot, Team
+from reconciler.core.policies import Policy
+from reconciler.core.propose import propose
 
 TODAY = date(2026, 3, 1)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from reconciler.core.guard import allowed_removals, apply_guard
-from reconciler.model import DesiredState, Member
-from reconciler.policies import Policy
-from reconciler.propose import Proposal, ProposedChange
+from reconciler.core.model import DesiredState, Member
+from reconciler.core.policies import Policy
+from reconciler.core.propose import Proposal, ProposedChange
 
 
 def proposal_removing(count: int, managed: int = 40) -> Proposal:

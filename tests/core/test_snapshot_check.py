@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from reconciler.core.ids import ID_PATTERN, is_id
+from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import InvalidInput
-from reconciler.model import Employee, Job, Snapshot, Team
 from reconciler.state.schemas import schema
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import re
 
+from reconciler import clock
+from reconciler.core.employment import is_active
+from reconciler.core.model import Snapshot
 from reconciler.state.tree import read_state
 from tests.conftest import commit_all
 from tests.e2e.conftest import hrsync
@@ -26,7 +29,10 @@ def test_first_sync_creates_everyone_then_nothing_is_pending(running, repo):
     commit_all(repo)
     state = read_state(repo)
     # Leavers are not imported: they never were on the platform.
-    assert len(state.members) == sum(e["active"] for e in employees) > 1
+    today = clock.today()
+    records = Snapshot.from_data(json.loads(text)).employees
+    started = [e for e in records if not (e.start_date and e.start_date > today)]
+    assert len(state.members) == sum(is_active(e, today) for e in started) > 1
     assert state.teams and state.jobs
     assert hrsync(repo, "validate").output.startswith(f"OK: {len(state.members)} members")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from reconciler.core.model import DesiredState, Employee, Job, Member, Snapshot, Team
+from reconciler.core.policies import Policy
+from reconciler.core.propose import propose
 from reconciler.gitops.body import mermaid_label, pull_request_body, pull_request_title
 from reconciler.gitops.commits import GitSettings, Identity
-from reconciler.model import DesiredState, Employee, Job, Member, Snapshot, Team
-from reconciler.policies import Policy
-from reconciler.propose import propose
 
 HOSTILE = "<b>x</b> | *y*"
 SETTINGS = GitSettings(Identity("bot", "bot@example.com"))

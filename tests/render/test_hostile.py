@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-from reconciler.model import DesiredState, Job, Member, Team
-from reconciler.plan import compute_plan
+from reconciler.core.model import DesiredState, Job, Member, Team
+from reconciler.core.plan import compute_plan
+from reconciler.core.platform import PlatformState
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
-from reconciler.targets import PlatformState
 
 HOSTILE = DesiredState(
     teams={"t": Team("t", "R&D | <b>Ops</b>")},

@@ -8,13 +8,13 @@ import io
 import pytest
 from markdown_it import MarkdownIt
 
+from reconciler.core.model import DesiredState, Member, Team
+from reconciler.core.plan import compute_plan
+from reconciler.core.platform import PlatformState
+from reconciler.core.propose import Proposal, ProposedChange
 from reconciler.gitops.body import org_chart, pull_request_body
 from reconciler.gitops.commits import GitSettings, Identity
-from reconciler.model import DesiredState, Member, Team
-from reconciler.plan import compute_plan
-from reconciler.propose import Proposal, ProposedChange
 from reconciler.render.markdown import code, plan_markdown
-from reconciler.targets import PlatformState
 
 HOSTILE_IDS = ["`<b>x</b>`", "a|b", "``<img src=x onerror=alert(1)>", "x`\n</details>"]
 GFM = MarkdownIt("commonmark").enable("table")

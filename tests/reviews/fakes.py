@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.model import Snapshot
 from reconciler.errors import SourceError
-from reconciler.model import Snapshot
-from reconciler.sources import Progress, UploadedDocument
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from reconciler.model import Job, Member, Team
-from reconciler.policies import policy_text
+from reconciler.core.model import Job, Member, Team
 from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version
 from reconciler.reviews.store import upsert_review
 from reconciler.state.entities import render_entity
+from reconciler.state.policy_files import policy_text
 from tests.reviews.fixtures import review
 
 MEMBERS = (

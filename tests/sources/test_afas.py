@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from reconciler.core.employment import is_active
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, SourceError
 from reconciler.sources import open_source
@@ -119,11 +120,12 @@ def test_leaver_is_inactive_and_future_hire_waits(afas):
 
     employees = by_id(source.fetch())
 
-    assert employees["10001"].active is False
+    assert is_active(employees["10001"], date.today()) is False
     assert employees["10001"].end_date == date.today() - timedelta(days=10)
-    assert employees["10002"].active is False
+    # a future hire is active-to-be; the start-date rule imports it from its first day
+    assert is_active(employees["10002"], date.today()) is True
     assert employees["10002"].start_date == date.today() + timedelta(days=30)
-    assert employees["10003"].active is True
+    assert is_active(employees["10003"], date.today()) is True
 
 
 def test_a_rehire_counts_by_the_running_position(afas):

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.employment import is_active
+from reconciler.core.model import Employee, Job, Team
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, SourceError
-from reconciler.model import Employee, Job, Team
 from reconciler.sources import open_source as open_configured_source
 from reconciler.sources.hibob import open_source
 from tests.fakes.hibob_server import (
@@ -132,10 +133,12 @@ def test_leavers_are_inactive_and_future_hires_carry_their_start(bob):
 
     employees = by_id(connect(base_url).fetch())
 
-    assert employees[employee_id(10)].active is False  # Inactive, terminated
+    assert is_active(employees[employee_id(10)], SEED_TODAY) is False  # Inactive, terminated
     assert employees[employee_id(10)].end_date == SEED_TODAY - timedelta(days=40)
-    assert employees[employee_id(4)].active is False  # termination date passed, still Active
-    assert employees[employee_id(6)].active is True
+    assert (
+        is_active(employees[employee_id(4)], SEED_TODAY) is False
+    )  # termination date passed, still Active
+    assert is_active(employees[employee_id(6)], SEED_TODAY) is True
     assert employees[employee_id(6)].start_date == SEED_TODAY + timedelta(days=14)
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from reconciler.core.employment import is_active
 from reconciler.errors import ConfigError, SourceError
 from reconciler.sources import open_source
 from reconciler.sources.nmbrs import NmbrsSource, payroll_period
@@ -261,11 +262,13 @@ def test_leaver_future_hire_and_rehire(nmbrs):
 
     employees = by_id(source.fetch())
 
-    assert employees["600001"].active is False
+    assert is_active(employees["600001"], date.today()) is False
     assert employees["600001"].end_date == date.today() - timedelta(days=5)
-    assert employees["600002"].active is False
+    # a future hire is active-to-be; the start-date rule imports it from its first day
+    assert is_active(employees["600002"], date.today()) is True
     assert employees["600002"].start_date == date.today() + timedelta(days=20)
-    assert employees["600003"].active is True and employees["600003"].start_date == date(2023, 1, 1)
+    assert is_active(employees["600003"], date.today()) is True
+    assert employees["600003"].start_date == date(2023, 1, 1)
     assert data.calls.count("Manager_GetCurrent") == 298
 
 

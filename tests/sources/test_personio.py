@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.employment import is_active
+from reconciler.core.model import Employee, Team
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, SourceError
-from reconciler.model import Employee, Team
 from reconciler.sources import open_source as open_configured_source
 from reconciler.sources.personio import open_source
 from tests.fakes.personio_server import (
@@ -121,12 +122,14 @@ def test_leavers_are_inactive_and_future_hires_carry_their_start_date(personio):
 
     employees = by_id(connect(base_url).fetch())
 
-    assert employees["25"].active is False  # status inactive
+    assert is_active(employees["25"], SEED_TODAY) is False  # status inactive
     assert employees["25"].end_date == SEED_TODAY - timedelta(days=30)
-    assert employees["11"].active is False  # termination date passed, status not yet updated
+    assert (
+        is_active(employees["11"], SEED_TODAY) is False
+    )  # termination date passed, status not yet updated
     assert employees["11"].end_date == SEED_TODAY - timedelta(days=3)
-    assert employees["7"].active is True  # on leave is still employed
-    assert employees["13"].active is True  # onboarding
+    assert is_active(employees["7"], SEED_TODAY) is True  # on leave is still employed
+    assert is_active(employees["13"], SEED_TODAY) is True  # onboarding
     assert employees["13"].start_date == SEED_TODAY + timedelta(days=20)
 
 

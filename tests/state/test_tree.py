@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.core.model import DesiredState, Job, Member, Team
 from reconciler.errors import InvalidInput
-from reconciler.model import DesiredState, Job, Member, Team
 from reconciler.state.tree import read_state, write_entities
 
 MEMBER = """\

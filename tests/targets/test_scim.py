@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.model import DesiredState, Job, Member, Team
+from reconciler.core.plan import compute_plan
 from reconciler.errors import ConfigError, TargetError
-from reconciler.model import DesiredState, Job, Member, Team
-from reconciler.plan import compute_plan
 from reconciler.targets.scim import JOBS_LIMIT, TEAM_TREE_LIMIT, open_target
 from reconciler.targets.scim_mapping import DEFAULT_TEAM_EXTENSION, ENTERPRISE
 from tests.fakes.fault_proxy import Fault, FaultProxy, too_many, unavailable

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from reconciler.core.plan import compute_plan
+from reconciler.core.platform import Duplicate
 from reconciler.errors import TargetError
-from reconciler.plan import compute_plan
-from reconciler.targets import Duplicate
 from reconciler.targets.scim import ScimTarget
 from reconciler.targets.scim_http import ScimHttp
 from reconciler.targets.scim_mapping import (

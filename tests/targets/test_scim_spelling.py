@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from reconciler.plan import compute_plan
+from reconciler.core.plan import compute_plan
 from reconciler.targets.scim_mapping import DEFAULT_TEAM_EXTENSION, ENTERPRISE
 from tests.fakes.scim_server import start_scim_server
 from tests.targets import test_scim

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from reconciler.core.model import DesiredState, Job, Member, Team
+from reconciler.core.plan import compute_plan
 from reconciler.errors import SafetyError, TargetError
-from reconciler.model import DesiredState, Job, Member, Team
-from reconciler.plan import compute_plan
 from reconciler.targets.sqlite import SqlitePlatform
 
 
@@ -163,7 +163,7 @@ def test_the_last_admin_is_never_deactivated(platform):
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from reconciler.plan import compute_plan
+from reconciler.core.plan import compute_plan
 from reconciler.targets.sqlite import SqlitePlatform
 from tests.targets.test_sqlite import org
 p = SqlitePlatform(Path(sys.argv[1]), writable=True)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from reconciler.errors import SafetyError
-from reconciler.model import (
+from reconciler.core.model import (
     KINDS,
     DesiredState,
     Job,
@@ -18,9 +17,11 @@ from reconciler.model import (
     Team,
     entities_digest,
     entity_data,
+    entity_from_data,
     field_diff,
 )
-from reconciler.targets import Duplicate, PlatformState
+from reconciler.core.platform import Duplicate, PlatformState
+from reconciler.errors import SafetyError
 
 Entity = Member | Team | Job
 ACTIONS = ("create", "update", "deactivate", "reactivate", "delete")
@@ -123,8 +124,6 @@ class Plan:
 
     @classmethod
     def from_data(cls, data: dict) -> Plan:
-        from reconciler.state.entities import entity_from_data
-
         changes = []
         for c in data["changes"]:
             kind = c["kind"]

@@ -41,6 +41,9 @@ class Member:
     manager: str | None = None
 
 
+KIND_CLASSES = {"teams": Team, "jobs": Job, "members": Member}
+
+
 @dataclass(frozen=True)
 class Employee:
     """One person as the HRIS reports them (a snapshot record, before policies and filters)."""
@@ -122,6 +125,13 @@ def _employee_from(data: dict) -> Employee:
         if values.get(key):
             values[key] = date.fromisoformat(values[key])
     return Employee(**values)
+
+
+def entity_from_data(kind: str, data: dict):
+    """The entity of `kind` from its plain data (a state file, a saved plan)."""
+    if kind == "teams":
+        return Team(data["id"], data["name"], data.get("parent"), tuple(data.get("coaches") or ()))
+    return KIND_CLASSES[kind](**data)
 
 
 def entity_data(entity: Member | Team | Job) -> dict:

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from reconciler.model import DesiredState, Employee, Member, Snapshot, Team
-from reconciler.policies import Policy
-from reconciler.state.validate import find_cycle_members
+from reconciler.core.employment import is_active
+from reconciler.core.graph import find_cycle_members
+from reconciler.core.model import DesiredState, Employee, Member, Snapshot, Team
+from reconciler.core.policies import Policy
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def render(snapshot: Snapshot, current: DesiredState, policy: Policy, today: dat
             continue
         if not _domain_allowed(employee.email, policy.email_domains):
             continue
-        active = _is_active(employee, today)
+        active = is_active(employee, today)
         if existing is None:
             if not active:
                 continue
@@ -119,14 +120,6 @@ def _with_exclusions(kind: str, from_hris: dict, current: dict, policy: Policy) 
     out = {k: v for k, v in from_hris.items() if not policy.is_excluded(kind, k)}
     out.update({k: v for k, v in current.items() if policy.is_excluded(kind, k)})
     return out
-
-
-def _is_active(employee: Employee, today: date) -> bool:
-    """Active, or a hire whose start date is ahead (connectors report those as not yet active;
-    whether they are imported yet is the start-date rule's call, not the status's)."""
-    if employee.end_date and employee.end_date < today:
-        return False
-    return employee.active or bool(employee.start_date and employee.start_date > today)
 
 
 def _domain_allowed(email: str, domains: tuple[str, ...]) -> bool:

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from reconciler.core.desired import render, resolve
+from reconciler.core.model import KINDS, DesiredState, Snapshot, Team, field_diff
+from reconciler.core.policies import Policy
 from reconciler.core.snapshot_check import check_snapshot
-from reconciler.desired import render, resolve
-from reconciler.model import KINDS, DesiredState, Snapshot, Team, field_diff
-from reconciler.policies import Policy
 
 ACTIONS = ("import", "sync", "cleanup")
 

@@ -1,48 +1,19 @@
-"""policies/sync.yaml and policies/exclude.yaml: which changes are automatic, manual or off."""
+"""policies/*.yaml on disk: read and checked (schemas, crons); the templates init writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.core.cron import cron_problem
 from reconciler.core.ids import shown
+from reconciler.core.model import KINDS
+from reconciler.core.policies import DEFAULT_SCHEDULE, Policy
 from reconciler.errors import InvalidInput, Problem
-from reconciler.model import KINDS
 from reconciler.state.loader import Lines, load_yaml_file
 from reconciler.state.schemas import schema_problems, validate_document
 
 POLICY_FILE = "policies/sync.yaml"
 EXCLUDE_FILE = "policies/exclude.yaml"
-ACTIONS = ("import", "sync", "cleanup")
-MODES = ("automatic", "manual", "off")
-DEFAULT_SCHEDULE = {"teams": "0 22 * * *", "jobs": "20 22 * * *", "members": "40 22 * * *"}
-
-
-@dataclass(frozen=True)
-class Policy:
-    modes: dict[str, dict[str, str]]  # kind -> action -> mode
-    email_domains: tuple[str, ...] = ()
-    create_missing_teams: bool = True
-    create_missing_jobs: bool = True
-    start_lead_days: int = 0
-    max_removal_share: float = 0.10
-    min_removal_floor: int = 3
-    max_deletes: int = 5
-    window_days: int = 7
-    reviews: str = "manual"
-    schedule: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
-    excluded: dict[str, frozenset[str]] = field(default_factory=dict)
-
-    def mode(self, kind: str, action: str) -> str:
-        return self.modes[kind][action]
-
-    def is_excluded(self, kind: str, entity_id: str) -> bool:
-        return entity_id in self.excluded.get(kind, frozenset())
-
-    @classmethod
-    def default(cls, mode: str = "manual") -> Policy:
-        return cls(modes={k: dict.fromkeys(ACTIONS, mode) for k in KINDS})
 
 
 def load_policy(root: Path) -> Policy:

@@ -6,7 +6,19 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TypeVar
 
+from reconciler.core.model import Employee
+
 Period = TypeVar("Period")
+
+
+def is_active(employee: Employee, today: date) -> bool:
+    """The employment rule, for every HRIS: a leaver is someone whose status says so or whose
+    end date has passed; a hire whose start date is ahead counts as active (whether they are
+    imported yet is the start-date rule's call, in desired.py, not the status's). Connectors
+    report the vendor's status and the dates as they are; only this decides."""
+    if employee.end_date and employee.end_date < today:
+        return False
+    return employee.active or bool(employee.start_date and employee.start_date > today)
 
 
 def is_employed(start: date | None, end: date | None, today: date) -> bool:

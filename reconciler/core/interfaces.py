@@ -1,0 +1,80 @@
+"""The two interfaces adapters implement: `Source` (an HRIS) and `Target` (a platform).
+
+A source speaks its vendor's API and returns a `Snapshot` of model records; a target speaks its
+platform and carries out plan changes. Every method below is part of the interface: there are no
+optional capabilities to probe for (a platform that holds everything returns `desired` from
+`holdable`; a source with nothing to release does nothing in `close`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from reconciler.core.model import DesiredState, Snapshot
+from reconciler.core.platform import PlatformState
+
+if TYPE_CHECKING:
+    from reconciler.core.plan import Change
+
+Progress = Callable[[str], None]
+"""Called with a short human line ("page 3/12, 300 employees") while a long fetch runs."""
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    document_id: str
+    location: str  # where a person finds it, e.g. "Personio › Dana Keller › Documents › Reviews"
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch(self, progress: Progress | None = None) -> Snapshot:
+        """Every employee, team and job. Raises `SourceError` rather than return a partial one."""
+        ...
+
+    def upload_document(
+        self, employee_id: str, filename: str, content: bytes, *, title: str
+    ) -> UploadedDocument:
+        """File `content` (a PDF) into the employee's personnel file."""
+        ...
+
+    def find_document(self, employee_id: str, filename: str) -> str | None:
+        """The id of a document already filed under `filename`, where the API can list them;
+        None when it is not there or the vendor offers no way to look."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (a file export has none)."""
+        ...
+
+
+Applied = Callable[["Change"], None]
+"""Called after each change is durably done on the platform (progress, resumability)."""
+
+
+class Target(Protocol):
+    name: str
+
+    def read(self) -> PlatformState:
+        """Everything the platform holds, managed or not."""
+        ...
+
+    def apply(self, changes: Sequence[Change], on_applied: Applied | None = None) -> None:
+        """Carry out `changes` (already in dependency order). Each one is idempotent, so a run
+        killed part-way converges when the same plan is computed and applied again."""
+        ...
+
+    def adopt(self, platform_id: str, member_id: str) -> None:
+        """Mark a hand-made account as managed under the HRIS id `member_id`."""
+        ...
+
+    def close(self) -> None: ...
+
+    def holdable(self, desired: DesiredState) -> DesiredState:
+        """The part of `desired` this platform can hold (fields it cannot keep cleared, entities
+        it cannot keep dropped), which is what plans compare with it; what it leaves out it
+        says in `PlatformState.limits`. A platform that holds everything returns `desired`."""
+        ...
