@@ -174,6 +174,7 @@ def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
             deletes.append(Delete(kind, key, have[key], None))
 
     upserts, deletes = _rekey_rehires(upserts, deletes)
+    upserts = _free_emails_first(upserts, platform)
     # Deletes run members first, then jobs, then teams: the reverse of creation.
     ordered_deletes = [c for kind in reversed(KINDS) for c in deletes if c.kind == kind]
     return Plan(
@@ -207,6 +208,41 @@ def _rekey_rehires(upserts: list[Change], deletes: list[Change]):
         kept.append(cls("members", change.id, old.before, change.after))
         deletes = [d for d in deletes if d is not old]
     return kept, deletes
+
+
+def _free_emails_first(upserts: list[Change], platform: PlatformState) -> list[Change]:
+    """A member whose e-mail moves to another member (ids swapped in the HRIS, a correction)
+    changes first, so the platform never holds one e-mail twice mid-apply. Each change still
+    follows the ones it waits for; the order is otherwise kept."""
+    holder = {m.email.lower(): key for key, m in platform.members.items()}
+    by_id = {c.id: c for c in upserts if c.kind == "members"}
+    waits_for: dict[int, list[Change]] = {}
+    for change in by_id.values():
+        email = change.after.email.lower()
+        owner = holder.get(email)
+        if owner is not None and owner != change.id and owner in by_id:
+            releasing = by_id[owner]
+            if releasing.after.email.lower() != email:
+                waits_for.setdefault(id(change), []).append(releasing)
+    if not waits_for:
+        return upserts
+    ordered: list[Change] = []
+    placed: set[int] = set()
+    visiting: set[int] = set()
+
+    def place(change: Change) -> None:
+        if id(change) in placed or id(change) in visiting:
+            return  # a swap (a cycle) keeps its order; the platform reports the clash
+        visiting.add(id(change))
+        for first in waits_for.get(id(change), ()):
+            place(first)
+        visiting.discard(id(change))
+        placed.add(id(change))
+        ordered.append(change)
+
+    for change in upserts:
+        place(change)
+    return ordered
 
 
 def _change_type(kind: str, before: Entity, after: Entity) -> type[Change]:
