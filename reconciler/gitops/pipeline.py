@@ -102,7 +102,7 @@ def run_sync(
     kinds: tuple[str, ...] = KINDS,
     *,
     forge: Forge | None = None,
-    apply: bool = True,
+    apply: bool = False,
     max_deletes: int | None = None,
 ) -> SyncReport:
     """One night. The configuration is read twice (before the fetch for the git settings, then

@@ -128,7 +128,7 @@ def approve(
     approver: Identity,
     *,
     drop: tuple[str, ...] = (),
-    apply: bool = True,
+    apply: bool = False,
     max_deletes: int | None = None,
 ) -> Approval:
     checkout = _checkout(root)

@@ -34,6 +34,6 @@ def counted(monkeypatch):
 def test_a_night_reads_once_and_proposes_once(runner, counted):
     everything = "import: automatic, sync: automatic, cleanup: automatic"
     set_modes(runner, teams=everything, jobs="import: manual", members=everything)
-    report = pipeline.run_sync(runner)
+    report = pipeline.run_sync(runner, apply=True)
     assert report.main_commits and report.applied > 0
     assert counted == {"config": 2, "state": 1, "proposal": 1}
