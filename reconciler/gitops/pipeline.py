@@ -25,6 +25,7 @@ import logging
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler import operations as ops
 from reconciler.clock import today
@@ -61,10 +62,11 @@ from reconciler.gitops.guard import (
     window_counts,
 )
 from reconciler.gitops.plumbing import CommitSpec, build_commits
-from reconciler.gitops.reviews_step import file_reviews
-from reconciler.reviews.export import ExportResult
 from reconciler.state.entities import render_entity
 from reconciler.state.tree import STATE_DIR
+
+if TYPE_CHECKING:  # the PDF library loads only on nights that file reviews
+    from reconciler.reviews.export import ExportResult
 
 log = logging.getLogger(__name__)
 MAX_PUSH_ATTEMPTS = 3
@@ -158,6 +160,8 @@ def run_sync(
         if apply:
             _apply_main(repo, night.state_after, report, max_deletes)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
+            from reconciler.gitops.reviews_step import file_reviews
+
             report.reviews, subject = file_reviews(
                 root, checkout, settings, repo.config.reviews.get("ledger")
             )
