@@ -205,5 +205,5 @@ def _plan_apply(repo: ops.Repo, say: Say) -> None:
     say(_rendered(plan_text, plan, target="sqlite"))
     if plan.changes:
         say("== hrsync apply --auto-approve")
-        _, result = ops.run_apply(repo)
+        _, result = ops.run_apply(repo, confirm=ops.auto_approved)
         say(f"Applied {result.applied} change(s).\n" if result else "Nothing applied.\n")

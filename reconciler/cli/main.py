@@ -18,7 +18,7 @@ from reconciler import operations as ops
 from reconciler.cli import commands
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
 from reconciler.cli.output import Progress, render_to, repo_root, write_file
-from reconciler.core.plan import Plan
+from reconciler.core.plan import Plan, safety_problems
 from reconciler.errors import HrsyncError, InvalidInput
 from reconciler.gitops.dropped import Ledger
 from reconciler.render.json import plan_json, platform_json, proposal_json
@@ -172,6 +172,9 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
         )
     target = repo.config.target.get("type", "sqlite")
     click.echo(_render_plan(the_plan, fmt, target), nl=False)
+    # The safety check runs in dry-run too, after the plan is shown (as octoDNS does).
+    for problem in safety_problems(the_plan, *ops.safety_limits(repo, None, None)):
+        click.echo(f"! apply would refuse this plan: {problem}", err=True)
     if out:
         write_file(out, render_to(plan_json, the_plan))
     if detailed_exitcode and the_plan.changes:
@@ -195,8 +198,20 @@ def _render_plan(the_plan: Plan, fmt: str, target: str) -> str:
     type=click.IntRange(min=0),
     help="Allow this many deletions (default: policies/sync.yaml safety.max_deletes).",
 )
+@click.option(
+    "--max-deactivations",
+    type=click.IntRange(min=0),
+    help="Allow this many member deactivations (default: safety.max_removal_share of the "
+    "managed members, at least safety.min_removal_floor).",
+)
 @click.pass_context
-def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | None) -> None:
+def apply(
+    ctx,
+    planfile: Path | None,
+    auto_approve: bool,
+    max_deletes: int | None,
+    max_deactivations: int | None,
+) -> None:
     """Make the platform match state/ (or carry out a saved PLANFILE if still current)."""
     repo = _repo(ctx)
     saved = None
@@ -223,6 +238,7 @@ def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | Non
             repo,
             saved=saved,
             max_deletes=max_deletes,
+            max_deactivations=max_deactivations,
             confirm=confirm,
             on_applied=lambda c: progress(f"applied {c.action} {c.kind} {c.id}"),
         )

@@ -6,6 +6,7 @@ members (managers first); deletions run the other way round, members first.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -239,13 +240,43 @@ def _dependency_order(kind: str, entities: dict[str, Entity]) -> list[str]:
     return sorted(entities, key=lambda k: (depth[k], k))
 
 
-def check_deletes(plan: Plan, max_deletes: int) -> None:
-    """Refuse more deletions than allowed; the error says how many and which flag allows it."""
+def safety_problems(
+    plan: Plan,
+    max_deletes: int,
+    max_deactivation_share: float = 1.0,
+    deactivation_floor: int = 0,
+) -> list[str]:
+    """What would make apply refuse this plan, each with the numbers and the flag that allows
+    it (octoDNS's `raise_if_unsafe`): deletions over `max_deletes`, and member deactivations
+    over the share of managed members (with a floor, so a 5-person company is not stopped)."""
+    problems = []
     count = plan.deletes()
     if count > max_deletes:
         members = sum(1 for c in plan.changes if c.action == "delete" and c.kind == "members")
-        raise SafetyError(
+        problems.append(
             f"apply would delete {count} entities ({members} members of "
             f"{plan.managed_members} managed) but --max-deletes is {max_deletes}; "
             f"raise --max-deletes to {count} if this is intended"
         )
+    deactivations = sum(1 for c in plan.changes if c.action == "deactivate" and c.kind == "members")
+    managed = plan.managed_members
+    allowed = max(deactivation_floor, math.floor(max_deactivation_share * managed))
+    if deactivations > allowed:
+        share = deactivations / managed if managed else 1.0
+        problems.append(
+            f"apply would deactivate {deactivations} of {managed} managed members "
+            f"({share:.0%} > {max_deactivation_share:.0%}); raise --max-deactivations to "
+            f"{deactivations} if this is intended"
+        )
+    return problems
+
+
+def raise_if_unsafe(plan: Plan, max_deletes: int, share: float = 1.0, floor: int = 0) -> None:
+    problems = safety_problems(plan, max_deletes, share, floor)
+    if problems:
+        raise SafetyError("; ".join(problems))
+
+
+def check_deletes(plan: Plan, max_deletes: int) -> None:
+    """Refuse more deletions than allowed (the last line of defence inside apply itself)."""
+    raise_if_unsafe(plan, max_deletes)

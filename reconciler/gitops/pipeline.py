@@ -22,11 +22,13 @@ error after a branch push puts that branch back where it was.
 from __future__ import annotations
 
 import logging
+import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler import operations as ops
 from reconciler.clock import today
+from reconciler.config import load_config
 from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
 from reconciler.core.guard import apply_guard, is_removal
 from reconciler.core.model import KINDS, DesiredState, Snapshot
@@ -103,7 +105,10 @@ def run_sync(
     apply: bool = True,
     max_deletes: int | None = None,
 ) -> SyncReport:
-    settings = settings_of(ops.Repo.open(root))
+    """One night. The configuration is read twice (before the fetch for the git settings, then
+    as main has it), main's state once, the snapshot fetched and checked once, the proposal
+    computed once; what was committed is what is applied, without reading it back."""
+    settings = GitSettings.from_config(load_config(root).git)
     checkout = Checkout(root, settings)
     kinds = tuple(k for k in KINDS if k in kinds)
     with sync_lock(root):
@@ -149,8 +154,9 @@ def run_sync(
                 )
         finally:
             forge.close_session()
+        refresh_commit_graph(checkout)
         if apply:
-            _apply_main(root, report, max_deletes)
+            _apply_main(repo, night.state_after, report, max_deletes)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
             report.reviews, subject = file_reviews(
                 root, checkout, settings, repo.config.reviews.get("ledger")
@@ -160,16 +166,36 @@ def run_sync(
     return report
 
 
-def _apply_main(root: Path, report: SyncReport, max_deletes: int | None) -> None:
-    """Plan against main and apply what is left; a failure is reported, with what is pending."""
-    repo = ops.Repo.open(root)
+def refresh_commit_graph(checkout: Checkout) -> None:
+    """Keep git's commit graph (with changed paths) current, so `hrsync history` stays fast on
+    years of nights. Best effort: an old git without it only makes history slower."""
+    subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            str(checkout.git_dir),
+            "commit-graph",
+            "write",
+            "--reachable",
+            "--changed-paths",
+            "--split",
+        ],
+        capture_output=True,
+    )
+
+
+def _apply_main(repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes) -> None:
+    """Plan against main (what this run committed, `desired`) and apply what is left; a failure
+    is reported, with what is pending."""
     try:
-        report.plan, result = ops.run_apply(repo, max_deletes=max_deletes)
+        report.plan, result = ops.run_apply(
+            repo, max_deletes=max_deletes, confirm=ops.auto_approved, desired=desired
+        )
         report.applied = result.applied if result else 0
     except HrsyncError as exc:
         report.apply_error = str(exc)
         try:
-            report.plan = ops.make_plan(repo)
+            report.plan = ops.make_plan(repo, desired)
         except HrsyncError:
             report.plan = None
 
