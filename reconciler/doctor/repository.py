@@ -129,7 +129,12 @@ def variables_check(config: Config, missing: list[str]) -> Check:
             else ""
         ),
         "export them here; in GitHub add them as repository secrets (Settings › Secrets and "
-        "variables › Actions); GITHUB_TOKEN is Actions' own",
+        "variables › Actions)"
+        + (
+            "; GITHUB_TOKEN is Actions' own: here, e.g. `export GITHUB_TOKEN=$(gh auth token)`"
+            if "GITHUB_TOKEN" in missing
+            else ""
+        ),
     )
 
 
