@@ -161,7 +161,11 @@ def workflows(ctx, check: bool) -> None:
         for rel in stale:
             click.echo(f"{rel}: differs from what `hrsync workflows` writes")
         ctx.exit(1 if stale else 0)
-    written = write_workflows(repo)
+    from reconciler.gitops.workflows import deployment_warnings
+
+    for warning in deployment_warnings(repo.config):
+        click.echo(f"! {warning}", err=True)
+    written = write_workflows(repo, warn=False)
     for path in written:
         click.echo(f"wrote {path.relative_to(repo.root)}")
     if not written:

@@ -58,9 +58,9 @@ class Checkout:
 
     def fetch(self) -> None:
         if self.settings.remote not in [r.name for r in self.repo.remotes]:
-            raise GitOpsError(
-                f"no git remote named {self.settings.remote!r}; set git.remote in hrsync.yaml"
-            )
+            from reconciler.scaffold import missing_remote_line
+
+            raise GitOpsError(missing_remote_line(self.settings.remote, self.settings.main))
         self._run("fetch", "--prune", self.settings.remote)
 
     def rev(self, ref: str) -> str | None:
@@ -127,7 +127,9 @@ class Checkout:
         main = self.settings.main
         remote_main = self.rev(self.remote_ref(main))
         if remote_main is None:
-            raise GitOpsError(f"the remote has no branch {main!r}")
+            from reconciler.scaffold import missing_main_line
+
+            raise GitOpsError(missing_main_line(self.settings.remote, main))
         self.advance_main(remote_main)
         return remote_main
 

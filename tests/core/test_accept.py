@@ -71,3 +71,45 @@ def test_jobs_proposal_never_touches_members():
     assert set(accepted.written()) == {"jobs"}
     assert accepted.state.members == base.members
     assert "J1" in accepted.state.jobs  # member 1 still refers to it on main
+
+
+def test_a_member_brings_its_team_when_teams_are_never_proposed_on_their_own():
+    from reconciler.core.policies import ACTIONS
+
+    modes = {k: dict.fromkeys(ACTIONS, "automatic") for k in ("teams", "jobs", "members")}
+    modes["teams"]["import"] = "off"
+    policy = Policy(modes=modes)
+    snap = snapshot(
+        employee("1", team="T2"),
+        teams=(Team("T1", "One"), Team("T2", "Two", "T1")),
+    )
+    proposal = propose(snap, DesiredState(), policy, TODAY)
+    accepted = accept_kind(DesiredState(), proposal, "members", proposal.select("members"), policy)
+    assert accepted.state.members["1"].team == "T2"
+    assert [(c.kind, c.id) for c in accepted.brought] == [("teams", "T1"), ("teams", "T2")]
+    assert set(accepted.written()) == {"members", "teams"}
+    kept_out = Policy(modes=modes, create_missing_teams=False)
+    proposal = propose(snap, DesiredState(), kept_out, TODAY)
+    plain = accept_kind(DesiredState(), proposal, "members", proposal.select("members"), kept_out)
+    assert plain.state.members["1"].team is None and plain.brought == ()
+
+
+def test_a_rehire_under_a_new_id_moves_the_file_and_is_one_change():
+    old = Member("1", "same@a.example", "E", "1", False, None, None, None)
+    base = DesiredState(members={"1": old})
+    snap = snapshot(Employee("2", "same@a.example", "E", "2", True))
+    proposal = propose(snap, base, Policy.default("automatic"), TODAY)
+    accepted = accept_kind(base, proposal, "members", proposal.select("members"), Policy.default())
+    assert [(c.action, c.id, c.before.id) for c in accepted.changes] == [("import", "2", "1")]
+    assert "likely rehire" in accepted.changes[0].note
+    assert accepted.written() == {"members": {"1": None, "2": accepted.state.members["2"]}}
+
+
+def test_a_deactivation_is_named_as_such():
+    member = Member("1", "e1@a.example", "E", "1", True, None, None, None)
+    base = DesiredState(members={"1": member})
+    snap = snapshot(Employee("1", "e1@a.example", "E", "1", False))
+    proposal = propose(snap, base, Policy.default("automatic"), TODAY)
+    accepted = accept_kind(base, proposal, "members", proposal.select("members"), Policy.default())
+    (change,) = accepted.changes
+    assert (change.action, change.note, change.mode) == ("sync", "deactivation", "automatic")
