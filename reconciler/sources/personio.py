@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -296,10 +297,12 @@ class PersonioSource:
             log.info("Personio: each answer brings a new token; reading one page at a time")
             in_flight = 1
         rest = pages.remaining()
-        for page, body in zip(rest, in_order(self._employee_page, rest, in_flight), strict=True):
-            pages.take(body, page)
-            if progress:
-                progress(pages.progress_line(page))
+        # closing: a page refused here stops the reads still under way before the error leaves
+        with closing(in_order(self._employee_page, rest, in_flight)) as bodies:
+            for page, body in zip(rest, bodies, strict=True):
+                pages.take(body, page)
+                if progress:
+                    progress(pages.progress_line(page))
         return pages.complete()
 
     def _employee_page(self, page: int) -> dict:

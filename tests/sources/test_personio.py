@@ -545,6 +545,10 @@ def test_a_short_page_mid_way_fails_the_parallel_fetch(big_personio):
     with pytest.raises(SourceError, match=r"page \d+/25 held 49 employees where 50 were announced"):
         connect(base_url, page_size=50, max_in_flight=8).fetch()
 
+    asked = len(api.requests_to(EMPLOYEES_PATH))
+    time.sleep(0.1)
+    assert len(api.requests_to(EMPLOYEES_PATH)) == asked < 25  # nothing goes on in the background
+
 
 def test_a_missing_page_mid_way_fails_the_parallel_fetch_and_stops_asking(big_personio):
     api, base_url = big_personio
