@@ -545,9 +545,18 @@ def test_a_short_page_mid_way_fails_the_parallel_fetch(big_personio):
     with pytest.raises(SourceError, match=r"page \d+/25 held 49 employees where 50 were announced"):
         connect(base_url, page_size=50, max_in_flight=8).fetch()
 
+
+def test_a_page_refused_early_stops_the_other_pages_before_the_error_leaves(big_personio):
+    api, base_url = big_personio
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=1, edit=lambda b: {**b, "data": b["data"][1:]})
+
+    with pytest.raises(SourceError, match="were announced"):
+        connect(base_url, page_size=50, max_in_flight=2).fetch()
+
     asked = len(api.requests_to(EMPLOYEES_PATH))
     time.sleep(0.1)
-    assert len(api.requests_to(EMPLOYEES_PATH)) == asked < 25  # nothing goes on in the background
+    assert len(api.requests_to(EMPLOYEES_PATH)) == asked  # nothing goes on in the background
+    assert asked < 25  # and the pages after it were never asked for
 
 
 def test_a_missing_page_mid_way_fails_the_parallel_fetch_and_stops_asking(big_personio):
