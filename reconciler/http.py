@@ -1,4 +1,5 @@
-"""HTTP for vendor connectors: retries with bounded backoff, rate limits honoured, errors named.
+"""HTTP for vendor connectors: retries with bounded, jittered backoff, rate limits honoured and
+kept (`RateLimiter`), errors named.
 
 Every connector talks through `VendorHttp`, so 429/5xx/timeout handling is written once.
 """
@@ -7,8 +8,11 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import random
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 
 import httpx
 
@@ -19,8 +23,53 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
+class RateLimiter:
+    """At most `count` requests in any `seconds`, for each (count, seconds) window; thread-safe.
+
+    Each `acquire` books the earliest moment that keeps every window, then waits for it outside
+    the lock, so the callers go out in the order they asked and the booked times never go back.
+    `pause` holds everyone off, as a 429 asks. The waiting is one `sleep` call per request
+    (never a loop), so a test's recording `sleep` does not hang it.
+    """
+
+    def __init__(
+        self,
+        windows: Sequence[tuple[int, float]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if not windows or any(count < 1 or seconds <= 0 for count, seconds in windows):
+            raise ValueError("a rate limit needs at least one window of 1+ requests")
+        self.windows = tuple(windows)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._booked: deque[float] = deque(maxlen=max(count for count, _ in self.windows))
+        self._not_before = 0.0
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._not_before)
+            for count, seconds in self.windows:
+                if len(self._booked) >= count:
+                    start = max(start, self._booked[-count] + seconds)
+            self._booked.append(start)
+        if start > now:
+            self._sleep(start - now)
+
+    def pause(self, seconds: float) -> None:
+        """No request starts in the next `seconds` (those already booked keep their time)."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + seconds)
+
+
 class VendorHttp:
-    """An httpx client for one vendor. 401/403 are final (retrying can get the caller blocked)."""
+    """An httpx client for one vendor. 401/403 are final (retrying can get the caller blocked).
+
+    Safe to share between threads: httpx's client is, and retries keep their state per call.
+    """
 
     def __init__(
         self,
@@ -41,6 +90,7 @@ class VendorHttp:
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.sleep = sleep
+        self._random = random.Random()
         self.client = httpx.Client(
             base_url=base_url,
             headers=headers or {},
@@ -50,10 +100,21 @@ class VendorHttp:
             follow_redirects=False,
         )
 
-    def request(self, method: str, url: str, *, ok=(200, 201), **kwargs) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        ok=(200, 201),
+        limiter: RateLimiter | None = None,
+        **kwargs,
+    ) -> httpx.Response:
+        """`limiter`: every try (retries too) waits its turn; a 429 pauses all its callers."""
         attempt = 0
         while True:
             attempt += 1
+            if limiter is not None:
+                limiter.acquire()
             try:
                 response = self.client.request(method, url, **kwargs)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -72,7 +133,13 @@ class VendorHttp:
                     f"{self.auth_hint}"
                 )
             if response.status_code in RETRY_STATUSES and attempt <= self.max_retries:
-                self._wait(self._retry_after(response, attempt), f"HTTP {response.status_code}")
+                wait = self._retry_after(response, attempt)
+                if limiter is not None and response.status_code == 429:
+                    # Everyone sharing the limit holds off, this call too (in acquire).
+                    log.info("%s: HTTP 429, pausing requests for %.1f s", self.vendor, wait)
+                    limiter.pause(wait)
+                else:
+                    self._wait(wait, f"HTTP {response.status_code}")
                 continue
             raise SourceError(
                 f"{self.vendor}: {method} {url} returned HTTP {response.status_code}"
@@ -98,7 +165,10 @@ class VendorHttp:
         self.client.close()
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.max_wait, 0.5 * 2 ** (attempt - 1))
+        """Equal jitter: between half and all of the doubling step (0.5 s, 1 s, 2 s, ...), so
+        callers that failed together do not all come back together."""
+        step = min(self.max_wait, 0.5 * 2 ** (attempt - 1))
+        return step / 2 + self._random.uniform(0, step / 2)
 
     def _retry_after(self, response: httpx.Response, attempt: int) -> float:
         """Retry-After (seconds or HTTP date), else X-RateLimit-Reset (epoch), else backoff."""

@@ -4,14 +4,24 @@ Personio v1 has no department or position list: both are collected from the empl
 Departments keep Personio's numeric id, so a rename keeps the team; positions are free text, so
 their id is a slug of the name. With `org_units: true` the department hierarchy is read from the
 v2 org-unit endpoints instead.
+
+Once the first page has given the totals, the other pages are read `max_in_flight` at a time
+(personio_pages), every request waiting its turn under Personio's published limit for the
+employee list. Tokens are shared by those requests: Personio's current tokens are stable for
+24 hours and may be used in parallel. Older single-use tokens, where every answer hands over the
+next one, cannot be: when the first page's answer brings a new token, the rest is read one page
+at a time.
 """
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,9 +33,10 @@ from reconciler.core.ids import shown
 from reconciler.core.interfaces import Progress, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
-from reconciler.http import VendorHttp
+from reconciler.http import RateLimiter, VendorHttp
 from reconciler.slug import slugify
 from reconciler.sources.personio_org_units import read_org_units
+from reconciler.sources.personio_pages import EmployeePages, attribute_value, in_order
 from reconciler.sources.vendor import (
     api_root,
     credentials,
@@ -34,9 +45,16 @@ from reconciler.sources.vendor import (
     numeric_first,
 )
 
+log = logging.getLogger(__name__)
+
 VENDOR = "Personio"
 DEFAULT_BASE_URL = "https://api.personio.de"
 MAX_PAGE_SIZE = 100  # enforced by Personio since 31 Jan 2025
+# GET /v1/company/employees: 300 requests a minute, bursts of 15 a second (Personio's docs).
+EMPLOYEE_LIST_PER_SECOND = 15
+EMPLOYEE_LIST_PER_MINUTE = 300
+DEFAULT_IN_FLIGHT = 4
+MAX_IN_FLIGHT = 8
 INACTIVE_STATUSES = {"inactive"}
 REFERENCE_ATTRIBUTES = ("department", "team")
 SECRET_VARIABLES = {
@@ -55,6 +73,9 @@ class PersonioSettings:
     page_size: int = MAX_PAGE_SIZE
     category_id: int | None = None
     org_units: bool = False
+    max_in_flight: int = DEFAULT_IN_FLIGHT
+    requests_per_second: int = EMPLOYEE_LIST_PER_SECOND
+    requests_per_minute: int = EMPLOYEE_LIST_PER_MINUTE
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> PersonioSettings:
@@ -63,9 +84,6 @@ class PersonioSettings:
             raise ConfigError(
                 f"source.team_attribute {team!r} is not department, team or dynamic_<number>"
             )
-        page_size = settings.get("page_size", MAX_PAGE_SIZE)
-        if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ConfigError(f"source.page_size must be a whole number from 1 to {MAX_PAGE_SIZE}")
         category = settings.get("category_id")
         if category is not None and not (isinstance(category, int) or str(category).isdigit()):
             raise ConfigError(
@@ -76,10 +94,21 @@ class PersonioSettings:
             team_attribute=team,
             job_attribute=str(settings.get("job_attribute", cls.job_attribute)),
             email_attribute=str(settings.get("email_attribute", cls.email_attribute)),
-            page_size=page_size,
+            page_size=_whole(settings, "page_size", MAX_PAGE_SIZE),
             category_id=int(category) if category is not None else None,
             org_units=bool(settings.get("org_units", False)),
+            max_in_flight=_whole(settings, "max_in_flight", MAX_IN_FLIGHT, DEFAULT_IN_FLIGHT),
+            # Lower only: a credential shared with other tools shares Personio's limit too.
+            requests_per_second=_whole(settings, "requests_per_second", EMPLOYEE_LIST_PER_SECOND),
+            requests_per_minute=_whole(settings, "requests_per_minute", EMPLOYEE_LIST_PER_MINUTE),
         )
+
+
+def _whole(settings: Mapping, key: str, highest: int, default: int | None = None) -> int:
+    value = settings.get(key, highest if default is None else default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
+        raise ConfigError(f"source.{key} must be a whole number from 1 to {highest}")
+    return value
 
 
 def open_source(
@@ -89,7 +118,9 @@ def open_source(
     *,
     sleep: Callable[[float], None] = time.sleep,
     today: Callable[[], date] = clock.today,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> PersonioSource:
+    """`sleep` and `monotonic`: the waits (retries, the rate limit) and the time they pass."""
     config = PersonioSettings.from_settings(settings)
     (client_id, client_secret), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
     http = VendorHttp(
@@ -99,7 +130,7 @@ def open_source(
         headers={"Accept": "application/json"},
         sleep=sleep,
     )
-    return PersonioSource(config, http, client_id, client_secret, today=today)
+    return PersonioSource(config, http, client_id, client_secret, today=today, monotonic=monotonic)
 
 
 class PersonioSource:
@@ -113,14 +144,22 @@ class PersonioSource:
         client_secret: str,
         *,
         today: Callable[[], date] = clock.today,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.config = config
         self.http = http
         self._credentials = {"client_id": client_id, "client_secret": client_secret}
         self._today = today
         self._token: str | None = None
+        self._renewing = threading.Lock()
         # Older Personio tokens are single-use: each response hands over the next one.
+        self._rotating = False
         http.client.event_hooks["response"].append(self._take_rotated_token)
+        self._employee_list_limit = RateLimiter(
+            ((config.requests_per_second, 1.0), (config.requests_per_minute, 60.0)),
+            clock=monotonic,
+            sleep=http.sleep,
+        )
 
     # -- the Source protocol --------------------------------------------------------------
 
@@ -191,24 +230,43 @@ class PersonioSource:
         self._use_token(token)
 
     def _use_token(self, token: str) -> None:
-        value = token if token.startswith("Bearer ") else f"Bearer {token}"
-        self._token = value
-        self.http.client.headers["Authorization"] = value
+        # Sent with each call (never set on the shared client, which threads read).
+        self._token = _bearer(token)
 
     def _take_rotated_token(self, response: httpx.Response) -> None:
         rotated = response.headers.get("Authorization")
         path = response.request.url.path
-        if rotated and path.startswith("/v1/") and path != "/v1/auth":
+        sent = response.request.headers.get("Authorization")
+        # An answer to a token already replaced (a parallel call that crossed a renewal) must
+        # not bring the old one back.
+        if rotated and path.startswith("/v1/") and path != "/v1/auth" and sent == self._token:
+            if _bearer(rotated) != sent:
+                self._rotating = True
             self._use_token(rotated)
+
+    def _fresh_token(self, refused: str | None) -> str:
+        """A token other than `refused`: one login for all threads that were refused it."""
+        with self._renewing:
+            if self._token is None or self._token == refused:
+                self._authenticate()
+            return self._token
 
     def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
         """A call with a token; one fresh token when Personio refuses the old one (expired)."""
-        if self._token is None:
-            self._authenticate()
-        response = self.http.request(method, url, ok=(200, 201, 401, 403), **kwargs)
+        headers = kwargs.pop("headers", None) or {}
+        token = self._token or self._fresh_token(None)
+        response = self.http.request(
+            method,
+            url,
+            ok=(200, 201, 401, 403),
+            headers={**headers, "Authorization": token},
+            **kwargs,
+        )
         if response.status_code in (401, 403):
-            self._authenticate()
-            response = self.http.request(method, url, **kwargs)
+            token = self._fresh_token(token)
+            response = self.http.request(
+                method, url, headers={**headers, "Authorization": token}, **kwargs
+            )
         return response
 
     def _envelope(self, response: httpx.Response, what: str) -> dict:
@@ -230,74 +288,35 @@ class PersonioSource:
 
     def _employee_records(self, progress: Progress | None) -> list[dict]:
         """Every employee's attribute map, or a SourceError: never part of the list."""
+        pages = EmployeePages(self.config.page_size)
+        pages.take(self._employee_page(0), 0)
+        if progress:
+            progress(pages.progress_line(0))
+        in_flight = self.config.max_in_flight
+        if self._rotating and in_flight > 1:
+            log.info("Personio: each answer brings a new token; reading one page at a time")
+            in_flight = 1
+        rest = pages.remaining()
+        # closing: a page refused here stops the reads still under way before the error leaves
+        with closing(in_order(self._employee_page, rest, in_flight)) as bodies:
+            for page, body in zip(rest, bodies, strict=True):
+                pages.take(body, page)
+                if progress:
+                    progress(pages.progress_line(page))
+        return pages.complete()
+
+    def _employee_page(self, page: int) -> dict:
         limit = self.config.page_size
-        params: list[tuple[str, str | int]] = [
-            ("attributes[]", a) for a in self._wanted_attributes()
-        ]
-        records: list[dict] = []
-        earlier_pages: set[str] = set()
-        total_elements = total_pages = None
-        page = 0
-        while True:
-            offset = page * limit
-            response = self._call(
-                "GET",
-                "/v1/company/employees",
-                params=[("limit", limit), ("offset", offset), *params],
-            )
-            body = self._envelope(response, f"employee page {page + 1}")
-            rows, elements, pages = _page_parts(body, page + 1)
-            if total_elements is None:
-                total_elements, total_pages = elements, pages
-            elif (elements, pages) != (total_elements, total_pages):
-                raise SourceError(
-                    f"Personio: the employee list changed while it was read ({total_elements} "
-                    f"then {elements} employees); nothing was used, run the fetch again"
-                )
-            expected = max(0, min(limit, total_elements - offset))
-            if len(rows) != expected:
-                raise SourceError(
-                    f"Personio: employee page {page + 1}/{total_pages} held {len(rows)} "
-                    f"employees where {expected} were announced; the answer was cut short"
-                )
-            this_page: set[str] = set()
-            for row in rows:
-                attributes = row.get("attributes") if isinstance(row, dict) else None
-                employee_id = _value(attributes, "id") if isinstance(attributes, dict) else None
-                if employee_id is None:
-                    raise SourceError(
-                        f"Personio: employee page {page + 1} holds a record without id"
-                    )
-                # On a later page, the list shifted under the offsets. Twice on one page is the
-                # HRIS's own data: the snapshot check names both records.
-                if str(employee_id) in earlier_pages:
-                    raise SourceError(
-                        f"Personio: employee {shown(str(employee_id))} came back on two pages; "
-                        f"the list changed during the fetch, run it again"
-                    )
-                this_page.add(str(employee_id))
-                records.append(attributes)
-            earlier_pages |= this_page
-            page += 1
-            if progress:
-                progress(f"Personio: page {page}/{max(total_pages, 1)}, {len(records)} employees")
-            if page >= total_pages or len(records) >= total_elements:
-                break
-        if len(records) != total_elements:
-            raise SourceError(
-                f"Personio: {total_elements} employees announced on {total_pages} pages, "
-                f"{len(records)} received; nothing was used"
-            )
-        if not records:
-            raise SourceError(
-                "Personio: the employee list is empty; check that the API credential may read "
-                "employees (an empty HRIS is never synced)"
-            )
-        return records
+        params = [("limit", limit), ("offset", page * limit)]
+        params += [("attributes[]", a) for a in self._wanted_attributes()]
+        response = self._call(
+            "GET", "/v1/company/employees", params=params, limiter=self._employee_list_limit
+        )
+        return self._envelope(response, f"employee page {page + 1}")
 
     def _employee(self, attributes: dict, today: date) -> Employee:
         cfg = self.config
-        employee_id = str(_value(attributes, "id"))
+        employee_id = str(attribute_value(attributes, "id"))
         origin = f"Personio employee {shown(employee_id)}"
         for required in ("first_name", "last_name", "status", cfg.email_attribute):
             if required not in attributes:
@@ -305,20 +324,20 @@ class PersonioSource:
                     f"{origin} has no {required!r} attribute; allow it for the API credential "
                     f"(Settings › API credentials › Readable attributes)"
                 )
-        start = iso_date(_value(attributes, "hire_date"), VENDOR, "hire_date")
-        end = iso_date(_value(attributes, "termination_date"), VENDOR, "termination_date")
-        status = str(_value(attributes, "status") or "").lower()
-        team = _reference(_value(attributes, cfg.team_attribute))
-        job = _reference(_value(attributes, cfg.job_attribute))
+        start = iso_date(attribute_value(attributes, "hire_date"), VENDOR, "hire_date")
+        end = iso_date(attribute_value(attributes, "termination_date"), VENDOR, "termination_date")
+        status = str(attribute_value(attributes, "status") or "").lower()
+        team = _reference(attribute_value(attributes, cfg.team_attribute))
+        job = _reference(attribute_value(attributes, cfg.job_attribute))
         return Employee(
             id=employee_id,
-            email=str(_value(attributes, cfg.email_attribute) or "").strip(),
-            first_name=str(_value(attributes, "first_name") or "").strip(),
-            last_name=str(_value(attributes, "last_name") or "").strip(),
+            email=str(attribute_value(attributes, cfg.email_attribute) or "").strip(),
+            first_name=str(attribute_value(attributes, "first_name") or "").strip(),
+            last_name=str(attribute_value(attributes, "last_name") or "").strip(),
             active=status not in INACTIVE_STATUSES,  # dates: the core's employment rule
             team=team[0] if team else None,
             job=job[0] if job else None,
-            manager=_supervisor_id(_value(attributes, "supervisor")),
+            manager=_supervisor_id(attribute_value(attributes, "supervisor")),
             start_date=start,
             end_date=end,
             origin=origin,
@@ -336,29 +355,15 @@ class PersonioSource:
 # -- payload helpers (Personio wraps each attribute as {label, value, type, universal_id}) -----
 
 
+def _bearer(token: str) -> str:
+    return token if token.startswith("Bearer ") else f"Bearer {token}"
+
+
 def _json_or_none(response: httpx.Response):
     try:
         return response.json()
     except ValueError:
         return None
-
-
-def _page_parts(body: dict, page: int) -> tuple[list, int, int]:
-    rows = body.get("data")
-    metadata = body.get("metadata")
-    if not isinstance(rows, list) or not isinstance(metadata, dict):
-        raise SourceError(f"Personio: employee page {page} has no data list or no metadata")
-    elements, pages = metadata.get("total_elements"), metadata.get("total_pages")
-    if not isinstance(elements, int) or not isinstance(pages, int) or elements < 0 or pages < 0:
-        raise SourceError(f"Personio: employee page {page} does not say how many pages there are")
-    return rows, elements, pages
-
-
-def _value(attributes: Mapping, key: str):
-    entry = attributes.get(key)
-    if isinstance(entry, dict) and "value" in entry:
-        return entry["value"]
-    return entry
 
 
 def _reference(value) -> tuple[str, str] | None:
@@ -381,7 +386,7 @@ def _supervisor_id(value) -> str | None:
     if not isinstance(value, dict):
         return None
     attributes = value.get("attributes", {})
-    supervisor_id = _value(attributes, "id") if isinstance(attributes, dict) else None
+    supervisor_id = attribute_value(attributes, "id") if isinstance(attributes, dict) else None
     return str(supervisor_id) if supervisor_id not in (None, "") else None
 
 
@@ -391,5 +396,5 @@ def _distinct(records: list[dict], attribute: str) -> list[tuple[str, str]]:
     Not one name per id: two names under one id (a department renamed between two records, two
     positions whose texts give one slug) both go to the snapshot check, which names them,
     instead of one silently winning."""
-    found = (_reference(_value(attributes, attribute)) for attributes in records)
+    found = (_reference(attribute_value(attributes, attribute)) for attributes in records)
     return list(dict.fromkeys(ref for ref in found if ref))

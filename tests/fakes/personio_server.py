@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+import time
 from datetime import date, timedelta
 
 from tests.fakes.loopback import FakeApi, Reply, Request, json_reply, serve, stop
@@ -143,8 +145,14 @@ class FakePersonio(FakeApi):
         rotate_tokens: bool = False,
         honor_projection: bool = True,
         categories: dict[int, str] | None = None,
+        latency: float = 0.0,
     ):
         super().__init__()
+        self.latency = latency  # seconds each answer takes, spent outside the lock (overlapping)
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), path) per request
+        self._gauge = threading.Lock()
         self.employees = personio_employees() if employees is None else employees
         self.rotate_tokens = rotate_tokens
         self.honor_projection = honor_projection
@@ -168,6 +176,19 @@ class FakePersonio(FakeApi):
                 value["attributes"]["name"] = name
 
     # -- routing ---------------------------------------------------------------------------
+
+    def __call__(self, request: Request) -> Reply:
+        with self._gauge:
+            self.arrivals.append((time.monotonic(), request.path))
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return super().__call__(request)
+        finally:
+            with self._gauge:
+                self.in_flight -= 1
 
     def route(self, request: Request) -> Reply:
         if request.method == "POST" and request.path == "/v1/auth":

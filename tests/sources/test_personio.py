@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,15 +37,39 @@ def personio():
     stop(server)
 
 
-def connect(base_url: str, env=ENV, sleeps: list | None = None, **settings):
-    waits = [] if sleeps is None else sleeps
+class RecordedTime:
+    """Waits recorded in `sleeps` instead of waited: the clock moves on by what was slept."""
+
+    def __init__(self, sleeps: list[float]):
+        self.sleeps = sleeps
+        self.slept = 0.0
+        self.lock = threading.Lock()
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.sleeps.append(seconds)
+            self.slept += seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.slept
+
+
+def connect(base_url: str, env=ENV, sleeps: list | None = None, real_time=False, **settings):
+    """A source whose waits are recorded in `sleeps`, not waited (unless `real_time`)."""
+    waits = RecordedTime([] if sleeps is None else sleeps)
     return open_source(
         {"type": "personio", "base_url": base_url, **settings},
         Path("."),
         env,
-        sleep=waits.append,
+        sleep=time.sleep if real_time else waits.sleep,
+        monotonic=time.monotonic if real_time else waits.monotonic,
         today=lambda: SEED_TODAY,
     )
+
+
+def offsets(api) -> list[int]:
+    """The offsets asked for, in order of page (parallel pages arrive in any order)."""
+    return sorted(int(r.arg("offset")) for r in api.requests_to(EMPLOYEES_PATH))
 
 
 def by_id(snapshot) -> dict[str, Employee]:
@@ -57,7 +83,7 @@ def test_fetch_reads_every_page_and_maps_employees(personio):
     snapshot = connect(base_url).fetch(progress=lines.append)
 
     assert len(snapshot.employees) == 250
-    assert [r.arg("offset") for r in api.requests_to(EMPLOYEES_PATH)] == ["0", "100", "200"]
+    assert offsets(api) == [0, 100, 200]
     assert {r.arg("limit") for r in api.requests_to(EMPLOYEES_PATH)} == {"100"}
     assert lines == [
         "Personio: page 1/3, 100 employees",
@@ -151,9 +177,9 @@ def test_a_rate_limit_in_the_middle_waits_as_told_and_completes(personio):
     api.inject("GET", EMPLOYEES_PATH, "rate_limit", after=1, retry_after="7")
     sleeps: list[float] = []
 
-    snapshot = connect(base_url, sleeps=sleeps).fetch()
+    snapshot = connect(base_url, sleeps=sleeps, max_in_flight=1).fetch()
 
-    assert sleeps == [7.0]
+    assert sleeps == [pytest.approx(7.0, abs=0.5)]
     assert len(snapshot.employees) == 250
     assert [r.arg("offset") for r in api.requests_to(EMPLOYEES_PATH)] == ["0", "100", "100", "200"]
 
@@ -182,7 +208,7 @@ def test_a_page_with_fewer_rows_than_announced_fails_the_whole_fetch(personio):
     api.inject("GET", EMPLOYEES_PATH, "edit", after=2, edit=lambda b: {**b, "data": b["data"][:-1]})
 
     with pytest.raises(SourceError, match=r"page 3/3 held 49 employees where 50 were announced"):
-        connect(base_url).fetch()
+        connect(base_url, max_in_flight=1).fetch()
 
 
 def test_a_missing_page_fails_the_whole_fetch(personio):
@@ -199,7 +225,7 @@ def test_success_false_fails_the_fetch(personio):
     api.inject("GET", EMPLOYEES_PATH, "edit", after=1, edit=lambda _: failed)
 
     with pytest.raises(SourceError, match="employee page 2 did not succeed: Internal error"):
-        connect(base_url).fetch()
+        connect(base_url, max_in_flight=1).fetch()
 
 
 def test_a_list_that_grows_while_paging_fails_rather_than_mixing(personio):
@@ -373,6 +399,11 @@ def test_uploading_needs_a_category(personio):
         ({"page_size": 0}, "page_size"),
         ({"team_attribute": "office"}, "team_attribute 'office' is not department, team"),
         ({"category_id": "reviews"}, "category_id must be the number"),
+        ({"max_in_flight": 9}, "max_in_flight must be a whole number from 1 to 8"),
+        ({"max_in_flight": 0}, "max_in_flight"),
+        ({"max_in_flight": True}, "max_in_flight"),
+        ({"requests_per_second": 16}, "requests_per_second must be a whole number from 1 to 15"),
+        ({"requests_per_minute": 301}, "requests_per_minute must be a whole number from 1 to 300"),
     ],
 )
 def test_wrong_settings_are_config_errors(settings, message):
@@ -425,3 +456,163 @@ def test_a_small_company_fits_on_one_page():
         stop(server)
     assert [e.id for e in snapshot.employees] == ["1", "2", "3"]
     assert isinstance(server.api, FakePersonio)
+
+
+# -- pages in parallel --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_personio():
+    """1 234 employees on 25 pages of 50; every answer takes 20 ms, so parallel calls overlap."""
+    server, base_url = start_personio_server(personio_employees(1234), latency=0.02)
+    yield server.api, base_url
+    stop(server)
+
+
+def test_pages_in_parallel_give_the_same_snapshot_as_one_at_a_time(big_personio):
+    api, base_url = big_personio
+    one_lines: list[str] = []
+    many_lines: list[str] = []
+
+    one_at_a_time = connect(base_url, page_size=50, max_in_flight=1).fetch(one_lines.append)
+    assert api.most_in_flight == 1
+    api.most_in_flight = 0
+    parallel = connect(base_url, page_size=50, max_in_flight=8).fetch(many_lines.append)
+
+    assert parallel.digest() == one_at_a_time.digest()
+    assert [e.id for e in parallel.employees] == [e.id for e in one_at_a_time.employees]
+    assert 1 < api.most_in_flight <= 8
+    assert many_lines == one_lines  # in page order, the same lines
+    assert many_lines[0] == "Personio: page 1/25, 50 employees"
+    assert many_lines[-1] == "Personio: page 25/25, 1234 employees"
+    assert offsets(api) == sorted(2 * list(range(0, 1234, 50)))  # each page once per fetch
+
+
+@pytest.mark.parametrize("bound", [2, 3])
+def test_requests_in_flight_never_exceed_the_bound(big_personio, bound):
+    api, base_url = big_personio
+
+    connect(base_url, page_size=50, max_in_flight=bound).fetch()
+
+    assert api.most_in_flight == bound
+
+
+def test_four_in_flight_by_default(big_personio):
+    api, base_url = big_personio
+
+    source = connect(base_url, page_size=50)
+    source.fetch()
+
+    assert source.config.max_in_flight == 4
+    assert api.most_in_flight == 4
+
+
+def test_a_rate_limit_mid_way_pauses_every_page_and_completes(big_personio):
+    api, base_url = big_personio
+    expected = connect(base_url, page_size=50, max_in_flight=1).fetch().digest()
+    api.requests.clear()
+    api.inject("GET", EMPLOYEES_PATH, "rate_limit", after=10, retry_after="7")
+    sleeps: list[float] = []
+
+    snapshot = connect(base_url, sleeps=sleeps, page_size=50, max_in_flight=4).fetch()
+
+    assert snapshot.digest() == expected
+    # The refused page waits the 7 s it was told; pages that asked after the 429 wait with it.
+    assert max(sleeps) == pytest.approx(7.0, abs=0.5)
+    assert all(s <= 7.0 for s in sleeps)
+    assert sleeps.count(max(sleeps)) == 1
+    assert len(api.requests_to(EMPLOYEES_PATH)) == 25 + 1
+
+
+def test_after_a_429_no_new_page_is_asked_for_until_retry_after_has_passed(big_personio):
+    api, base_url = big_personio
+    api.inject("GET", EMPLOYEES_PATH, "rate_limit", after=10, retry_after="1")
+
+    snapshot = connect(base_url, real_time=True, page_size=100, max_in_flight=4).fetch()
+
+    assert len(snapshot.employees) == 1234
+    pages = [at for at, path in api.arrivals if path == EMPLOYEES_PATH]
+    answered = pages[10] + api.latency  # when the 429 went out
+    during_pause = [at for at in pages if answered + 0.05 < at < answered + 0.9]
+    assert len(during_pause) <= 3  # only pages booked before the 429 came back (4 - 1)
+    assert any(answered + 0.95 < at for at in pages)  # and then the rest
+
+
+def test_a_short_page_mid_way_fails_the_parallel_fetch(big_personio):
+    api, base_url = big_personio
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=12, edit=lambda b: {**b, "data": b["data"][1:]})
+
+    with pytest.raises(SourceError, match=r"page \d+/25 held 49 employees where 50 were announced"):
+        connect(base_url, page_size=50, max_in_flight=8).fetch()
+
+
+def test_a_page_refused_early_stops_the_other_pages_before_the_error_leaves(big_personio):
+    api, base_url = big_personio
+    api.inject("GET", EMPLOYEES_PATH, "edit", after=1, edit=lambda b: {**b, "data": b["data"][1:]})
+
+    with pytest.raises(SourceError, match="were announced"):
+        connect(base_url, page_size=50, max_in_flight=2).fetch()
+
+    asked = len(api.requests_to(EMPLOYEES_PATH))
+    time.sleep(0.1)
+    assert len(api.requests_to(EMPLOYEES_PATH)) == asked  # nothing goes on in the background
+    assert asked < 25  # and the pages after it were never asked for
+
+
+def test_a_missing_page_mid_way_fails_the_parallel_fetch_and_stops_asking(big_personio):
+    api, base_url = big_personio
+    api.inject("GET", EMPLOYEES_PATH, "missing", after=5)
+
+    with pytest.raises(SourceError, match="returned HTTP 404"):
+        connect(base_url, page_size=50, max_in_flight=4).fetch()
+
+    assert len(api.requests_to(EMPLOYEES_PATH)) < 25  # pages not yet started were not asked for
+
+
+def test_the_rate_stays_under_the_configured_limit():
+    server, base_url = start_personio_server(personio_employees(110), latency=0.02)
+    source = connect(base_url, real_time=True, page_size=10, max_in_flight=8, requests_per_second=5)
+    sent: list[float] = []  # when each page request left (arrival times jitter on loopback)
+    source.http.client.event_hooks["request"].append(
+        lambda request: sent.append(time.monotonic()) if request.method == "GET" else None
+    )
+    try:
+        snapshot = source.fetch()
+    finally:
+        stop(server)
+
+    assert len(snapshot.employees) == 110
+    assert len(sent) == 11
+    # No 1-second window holds more than 5: the 6th request after any one is a second later.
+    assert all(later - earlier >= 0.99 for earlier, later in zip(sent, sent[5:], strict=False))
+    assert 2.0 <= sent[-1] - sent[0] < 2.5  # and no slower than that
+
+
+def test_single_use_tokens_are_followed_one_page_at_a_time(big_personio):
+    api, base_url = big_personio
+    api.rotate_tokens = True
+
+    snapshot = connect(base_url, page_size=50, max_in_flight=8).fetch()
+
+    assert len(snapshot.employees) == 1234
+    assert api.most_in_flight == 1
+    used = [r.headers["Authorization"] for r in api.requests_to(EMPLOYEES_PATH)]
+    assert len(used) == len(set(used)) == 25
+    assert len(api.requests_to("/v1/auth", "POST")) == 1
+
+
+def test_a_token_refused_mid_way_is_renewed_once_for_all_pages(big_personio):
+    api, base_url = big_personio
+    answer = api._employees
+
+    def expiring(request, headers):
+        if len(api.requests_to(EMPLOYEES_PATH)) == 10:
+            api.tokens.clear()  # the 24-hour token ends while pages are under way
+        return answer(request, headers)
+
+    api._employees = expiring
+
+    snapshot = connect(base_url, page_size=50, max_in_flight=8).fetch()
+
+    assert len(snapshot.employees) == 1234
+    assert len(api.requests_to("/v1/auth", "POST")) == 2
