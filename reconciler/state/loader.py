@@ -246,7 +246,13 @@ def load_yaml_file(path: Path, root: Path | None = None):
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write `path` whole or not at all: a kill or a full disk mid-write must never leave half a
     file for the next run to choke on, nor the temporary file beside it. An error names `path`,
-    not the temporary file."""
+    not the temporary file. A target that exists and is not a regular file (`-o /dev/null`, a
+    pipe) is written to directly: renaming over it would replace a device with a file."""
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         if isinstance(content, bytes):

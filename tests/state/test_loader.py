@@ -150,3 +150,20 @@ def test_deep_nesting_is_a_syntax_error_not_a_crash(tmp_path):
     assert "maximum nesting depth" in problems(tmp_path)
     nested = "id: " + "[" * 900 + "]" * 900 + "\n"
     assert Lines(nested).of(("id",) + (0,) * 899) == 1  # line maps walk without recursion
+
+
+def test_writing_to_a_device_writes_to_it_and_never_replaces_it(tmp_path):
+    import os
+    import stat
+
+    from reconciler.state.loader import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(fifo, "plan\n")
+        assert os.read(reader, 100) == b"plan\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe, not a file renamed over it
