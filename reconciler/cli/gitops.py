@@ -177,13 +177,17 @@ def workflows(ctx, check: bool) -> None:
 @click.pass_context
 def plan_comment(ctx, number: int) -> None:
     """Post the plan of this checkout as the pull request's hrsync comment (edited in place)."""
+    from reconciler.core.plan import safety_problems
     from reconciler.gitops.comments import split_comment
     from reconciler.gitops.forge import open_forge
-    from reconciler.render.markdown import plan_markdown
+    from reconciler.render.markdown import esc, plan_markdown
 
     repo = ops.Repo.open(repo_root(ctx))
     plan = ops.make_plan(repo)
     buffer = io.StringIO()
+    # The safety check runs here too, so a reviewer sees before merging what apply would refuse.
+    for problem in safety_problems(plan, *ops.safety_limits(repo, None, None)):
+        buffer.write(f"> [!WARNING]\n> apply would refuse this plan: {esc(problem)}\n\n")
     plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"))
     parts = split_comment(buffer.getvalue(), "hrsync:plan")
     forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))

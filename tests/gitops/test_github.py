@@ -135,3 +135,42 @@ def test_a_plan_over_githubs_comment_limit_is_split_and_edited_in_place():
         bodies = [c["body"] for c in fake.comments[pr.number]]
         assert len(bodies) == len(parts) and bodies[0].endswith("No changes.")
         assert all("no longer used" in b for b in bodies[1:])
+
+
+def test_plan_comment_shows_what_apply_would_refuse(tmp_path, monkeypatch):
+    """The PR comment carries the plan's safety check, so a reviewer sees it before merging."""
+    from click.testing import CliRunner
+
+    from reconciler.cli.main import cli
+    from reconciler.scaffold import init_repository
+    from tests.conftest import BASE_ROWS, commit_all, write_export
+
+    monkeypatch.setenv("HRSYNC_TODAY", "2026-11-25")
+    root = tmp_path / "company"
+    export = write_export(root / "hris/export.csv", BASE_ROWS)
+    init_repository(root, company="Acme", source="file", export=export)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-C", str(root), "propose", "--write", "all"]).exit_code == 0
+    commit_all(root)
+    assert runner.invoke(cli, ["-C", str(root), "apply", "--auto-approve"]).exit_code == 0
+    for member in ("3", "4", "5", "6"):  # four of six leave at once (floor 3)
+        text = (root / f"state/members/{member}.yaml").read_text()
+        (root / f"state/members/{member}.yaml").write_text(
+            text.replace("active: true", "active: false")
+        )
+    commit_all(root, "four leavers")
+    with FakeGitHub() as fake:
+        config = root / "hrsync.yaml"
+        forge = (
+            f"forge:\n  type: github\n  repository: {fake.repository}\n"
+            f"  api_url: {fake.url}\n  token_env: FAKE_TOKEN\n"
+        )
+        text = config.read_text()
+        start = text.index("forge:")
+        end = text.find("\n", text.index("type:", start))
+        config.write_text(text[:start] + forge + text[end + 1 :])
+        monkeypatch.setenv("FAKE_TOKEN", fake.token)
+        result = runner.invoke(cli, ["-C", str(root), "plan-comment", "--pr", "7"])
+        assert result.exit_code == 0, result.output
+        (comment,) = fake.comments[7]
+        assert "apply would refuse this plan: apply would deactivate 4 of 6" in comment["body"]
