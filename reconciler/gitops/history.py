@@ -30,7 +30,7 @@ from pathlib import Path
 import git
 
 from reconciler.core.ids import is_id
-from reconciler.core.model import KINDS, entity_from_data, field_diff
+from reconciler.core.model import KINDS, Member, entity_from_data, field_diff
 from reconciler.errors import ConfigError, InvalidInput
 from reconciler.gitops.commits import trailers_of
 from reconciler.state.entities import SINGULAR
@@ -235,20 +235,36 @@ def _member_ids(repo: git.Repo, rev: str, member: str) -> list[str]:
     ids = sorted(i for i in map(_member_of, paths) if i and _holds(repo, rev, i, member))
     if ids:
         return ids
-    names = repo.git.log(
+    # Each commit that changed how often it occurs, then each version there read to be sure.
+    output = repo.git.log(
         "--first-parent",
         "--diff-merges=first-parent",
-        "--format=",
-        "--name-only",
+        "--raw",
+        "--no-abbrev",
         "-z",
+        "--format=%H",
         "--regexp-ignore-case",
         f"-S{member}",
         rev,
         "--",
         "state/members",
-    ).split("\0")
-    ids = sorted({i for i in map(_member_of, names) if i})
-    return ids or [_checked("member", "members", member)]
+    )
+    versions = _Versions(repo)
+    ids = set()
+    for _, entries in _records(output, 1):
+        for meta, path in entries:
+            entity_id = _member_of(path)
+            if entity_id is None or len(meta) < 4:
+                continue
+            for mode, sha in ((meta[0], meta[2]), (meta[1], meta[3])):
+                if _has_email(versions.entity("members", path, mode, sha), member):
+                    ids.add(entity_id)
+    # Nobody ever had it: it may still be an id (ids may hold an @).
+    return sorted(ids) or ([member] if is_id(member) else [])
+
+
+def _has_email(entity, email: str) -> bool:
+    return isinstance(entity, Member) and str(entity.email).lower() == email.lower()
 
 
 def _member_of(path: str) -> str | None:
@@ -259,8 +275,7 @@ def _member_of(path: str) -> str | None:
 def _holds(repo: git.Repo, rev: str, member_id: str, email: str) -> bool:
     path = f"state/members/{member_id}.yaml"
     sha = repo.git.rev_parse(f"{rev}:{path}")
-    entity = _Versions(repo).entity("members", path, _REGULAR_FILE[0], sha)
-    return not isinstance(entity, _Unreadable) and str(entity.email).lower() == email.lower()
+    return _has_email(_Versions(repo).entity("members", path, _REGULAR_FILE[0], sha), email)
 
 
 def history(
@@ -274,6 +289,8 @@ def history(
 ) -> list[Event]:
     """Each change to the chosen entities (all of state/ without a filter), oldest first."""
     paths = sorted(entity_paths(repo, main, member=member, team=team, job=job))
+    if not paths and (member or team or job):
+        return []
     wanted = {_state_file(p) for p in paths}
     since_args = [f"--since={since.isoformat()}"] if since else []
     versions = _Versions(repo)
