@@ -235,32 +235,41 @@ def _member_ids(repo: git.Repo, rev: str, member: str) -> list[str]:
     ids = sorted(i for i in map(_member_of, paths) if i and _holds(repo, rev, i, member))
     if ids:
         return ids
-    # Each commit that changed how often it occurs, then each version there read to be sure.
-    output = repo.git.log(
-        "--first-parent",
-        "--diff-merges=first-parent",
-        "--raw",
-        "--no-abbrev",
-        "-z",
-        "--format=%H",
-        "--regexp-ignore-case",
-        f"-S{member}",
-        rev,
-        "--",
-        "state/members",
-    )
+    # Nobody holds it now; it may still be an id (ids may hold an @).
+    return sorted(_former_holders(repo, rev, member)) or ([member] if is_id(member) else [])
+
+
+def _former_holders(repo: git.Repo, rev: str, email: str) -> set[str]:
+    """Ids whose file once held `email`: among the files deleted on main first (a leaver, one
+    walk naming each deletion), else among all versions that held it (an e-mail that changed;
+    git's pickaxe reads every changed file, so it is the slow path). Each version is read to be
+    sure it is the e-mail and not a longer one."""
     versions = _Versions(repo)
-    ids = set()
-    for _, entries in _records(output, 1):
-        for meta, path in entries:
-            entity_id = _member_of(path)
-            if entity_id is None or len(meta) < 4:
-                continue
-            for mode, sha in ((meta[0], meta[2]), (meta[1], meta[3])):
-                if _has_email(versions.entity("members", path, mode, sha), member):
-                    ids.add(entity_id)
-    # Nobody ever had it: it may still be an id (ids may hold an @).
-    return sorted(ids) or ([member] if is_id(member) else [])
+    for search in (["--diff-filter=D"], ["--regexp-ignore-case", f"-S{email}"]):
+        output = repo.git.log(
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "--format=%H",
+            *search,
+            rev,
+            "--",
+            "state/members",
+        )
+        ids = set()
+        for _, entries in _records(output, 1):
+            for meta, path in entries:
+                entity_id = _member_of(path)
+                if entity_id is None or len(meta) < 4:
+                    continue
+                for mode, sha in ((meta[0], meta[2]), (meta[1], meta[3])):
+                    if _has_email(versions.entity("members", path, mode, sha), email):
+                        ids.add(entity_id)
+        if ids:
+            return ids
+    return set()
 
 
 def _has_email(entity, email: str) -> bool:

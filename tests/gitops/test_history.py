@@ -168,6 +168,13 @@ def test_by_email_now_and_after_the_file_is_gone(story):
     assert {e.change.id for e in events} == {"1004"}
     events = history(story.repo, "main", member="anna@acme.example.org")
     assert [(e.change.id, e.change.action) for e in events] == [("1005", "import")]
+    # An e-mail that changed: found among all versions (git's pickaxe).
+    story.commit(BOT, "new e-mail\n", member_file(replace(ANNE, email="anne@acme.example")))
+    events = history(story.repo, "main", member="anna@acme.example.org")
+    assert [(e.change.id, e.change.action) for e in events] == [
+        ("1005", "import"),
+        ("1005", "sync"),
+    ]
 
 
 def test_several_files_come_in_the_order_of_main(story):
