@@ -87,7 +87,7 @@ def run_demo(directory: Path, say: Say) -> None:
     _approve(directory, say, "teams")
     _approve(directory, say, "jobs")
     say("== hrsync sync --kind members (rebuilt on the new main: teams and jobs are in)")
-    say(_rendered(sync_text, run_sync(directory, ("members",))))
+    say(_rendered(sync_text, run_sync(directory, ("members",), apply=True)))
     say("== hrsync review show members (the first few)")
     say(_rendered(proposal_detail_text, find_pending(directory, "members"), limit=3))
     _approve(directory, say, "members", drop=(CONTRACTOR,))
@@ -158,14 +158,14 @@ def _reviews(directory: Path, git_repo: git.Repo, say: Say) -> None:
     git_repo.git.push("-q", "origin", "main")
     say("(policies/sync.yaml reviews → automatic, pushed.)\n")
     say("== hrsync sync (the nightly run)")
-    report = run_sync(directory)
+    report = run_sync(directory, apply=True)
     say(_rendered(sync_text, report))
     say(render_export(report.reviews))
     say("== where they are: the HRIS personnel files (this demo's HRIS is a file export)")
     for pdf in sorted((directory / "hris/documents").rglob("*.pdf")):
         say(f"  {pdf.relative_to(directory)}  ({pdf.stat().st_size // 1024} KiB)")
     say("\n== hrsync sync again: each review is filed once")
-    say(_rendered(sync_text, run_sync(directory)))
+    say(_rendered(sync_text, run_sync(directory, apply=True)))
 
 
 def _night(directory: Path, say: Say, title: str) -> None:
@@ -179,13 +179,13 @@ def _night(directory: Path, say: Say, title: str) -> None:
     proposal = Ledger.load(directory).without_dropped(ops.make_proposal(repo, snapshot))
     say(_rendered(proposal_text, proposal))
     say("== hrsync sync (the nightly run)")
-    say(_rendered(sync_text, run_sync(directory)))
+    say(_rendered(sync_text, run_sync(directory, apply=True)))
 
 
 def _approve(directory: Path, say: Say, kind: str, drop: tuple[str, ...] = ()) -> None:
     flags = "".join(f" --drop {i}" for i in drop)
     say(f'== hrsync review approve {kind}{flags} --as "{HR_ADMIN}"')
-    result = approve(directory, kind, HR_ADMIN, drop=drop)
+    result = approve(directory, kind, HR_ADMIN, drop=drop, apply=True)
     if result.dropped:
         say(f"dropped from the proposal: {', '.join(result.dropped)}")
     say(f"merged into main: {result.merge_commit[:10]}")
@@ -205,5 +205,5 @@ def _plan_apply(repo: ops.Repo, say: Say) -> None:
     say(_rendered(plan_text, plan, target="sqlite"))
     if plan.changes:
         say("== hrsync apply --auto-approve")
-        _, result = ops.run_apply(repo)
+        _, result = ops.run_apply(repo, confirm=ops.auto_approved)
         say(f"Applied {result.applied} change(s).\n" if result else "Nothing applied.\n")

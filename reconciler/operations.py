@@ -19,7 +19,7 @@ from reconciler.core.desired import with_coaches
 from reconciler.core.ids import shown
 from reconciler.core.interfaces import Progress
 from reconciler.core.model import KINDS, DesiredState, Snapshot
-from reconciler.core.plan import Change, Plan, compute_plan
+from reconciler.core.plan import Change, Plan, compute_plan, raise_if_unsafe
 from reconciler.core.platform import PlatformState
 from reconciler.core.policies import Policy
 from reconciler.core.propose import Proposal, ProposedChange, accept, propose
@@ -30,6 +30,11 @@ from reconciler.sources import open_source
 from reconciler.state.policy_files import load_policy
 from reconciler.state.tree import read_state, remove_entities, write_entities
 from reconciler.targets import open_target
+
+
+def auto_approved(plan: Plan) -> bool:
+    """The confirmation of a caller that has decided to write (a nightly run, --auto-approve)."""
+    return True
 
 
 class NotOnMain(HrsyncError):
@@ -115,11 +120,12 @@ def planned_state(state: DesiredState) -> DesiredState:
     return replace(state, teams=with_coaches(state.teams, state.members))
 
 
-def make_plan(repo: Repo) -> Plan:
+def make_plan(repo: Repo, desired: DesiredState | None = None) -> Plan:
     """The plan against the part of state/ the platform can hold (see `Target.holdable`).
-    Takes the repository's lock: a sync writing main meanwhile is waited for, not read half."""
+    Takes the repository's lock: a sync writing main meanwhile is waited for, not read half.
+    `desired`: the state already read (a night passes what it committed; nothing is re-read)."""
     with repository_lock(repo.root), gc_paused():
-        desired = planned_state(repo.state())
+        desired = planned_state(repo.state() if desired is None else desired)
         target = open_target(repo.config.target, repo.root)
         try:
             platform = target.read()
@@ -133,26 +139,40 @@ def run_apply(
     *,
     saved: Plan | None = None,
     max_deletes: int | None = None,
-    confirm: Callable[[Plan], bool] = lambda plan: True,
+    max_deactivations: int | None = None,
+    confirm: Callable[[Plan], bool] | None = None,
+    desired: DesiredState | None = None,
     on_applied: Callable[[Change], None] | None = None,
 ) -> tuple[Plan, ApplyResult | None]:
-    """Plan (or check the saved plan), confirm, apply. (plan, None) when nothing was applied.
+    """Plan (or check the saved plan), check its safety, confirm, apply. (plan, None) when
+    nothing was applied. Dry by default: without `confirm` nothing is written (the CLI and the
+    nightly run decide to write, by passing one). The safety check runs before anyone is asked.
 
     Only what is committed on main is applied: a checkout that differs is refused, whatever
     its state/ holds (a proposal branch, a half-finished run, an uncommitted edit)."""
     with repository_lock(repo.root):
-        return _run_apply(repo, saved, max_deletes, confirm, on_applied)
+        return _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_applied, desired)
 
 
-def _run_apply(repo, saved, max_deletes, confirm, on_applied):
+def safety_limits(repo: Repo, max_deletes: int | None, max_deactivations: int | None):
+    """(max_deletes, share, floor) for the plan's safety check: the command line, then the
+    repository's policy. An explicit --max-deactivations N lets exactly N through."""
+    policy = repo.policy
+    deletes = policy.max_deletes if max_deletes is None else max_deletes
+    if max_deactivations is not None:
+        return deletes, 0.0, max_deactivations
+    return deletes, policy.max_removal_share, policy.min_removal_floor
+
+
+def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_applied, desired):
     differences = main_differences(repo)
     if differences:
         from reconciler.gitops.committed import refusal
 
         raise NotOnMain(refusal(differences, main_branch(repo)))
     # Read (and so validated) before the target is opened: invalid state/ touches nothing.
-    wanted = planned_state(repo.state())
-    target = open_target(repo.config.target, repo.root, writable=True)
+    wanted = planned_state(repo.state() if desired is None else desired)
+    target = open_target(repo.config.target, repo.root, writable=confirm is not None)
     try:
         platform = target.read()
         # The same view as `make_plan`, so a saved plan's state digest is checked like for like.
@@ -162,9 +182,10 @@ def _run_apply(repo, saved, max_deletes, confirm, on_applied):
             plan = saved
         else:
             plan = compute_plan(desired, platform)
-        if not plan.changes or not confirm(plan):
+        limit, share, floor = safety_limits(repo, max_deletes, max_deactivations)
+        raise_if_unsafe(plan, limit, share, floor)  # before anyone is asked to confirm
+        if not plan.changes or confirm is None or not confirm(plan):
             return plan, None
-        limit = repo.policy.max_deletes if max_deletes is None else max_deletes
         return plan, apply_plan(plan, target, max_deletes=limit, on_applied=on_applied)
     finally:
         target.close()

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import sys
 import traceback
 
 import click
-from git.exc import GitCommandNotFound
 
 from reconciler.errors import HrsyncError
 
@@ -75,10 +75,14 @@ class HrsyncGroup(click.Group):
             byte = exc.object[exc.start : exc.start + 1].hex()
             line = f"a file is not UTF-8 text (byte 0x{byte}); save it as UTF-8 (-v shows which)"
             _fail(ctx, line, exc)
-        except GitCommandNotFound as exc:
-            _fail(ctx, "git is not installed or not on PATH; hrsync needs it for this command", exc)
         except MemoryError as exc:
             _fail(ctx, "out of memory", exc)
+        except Exception as exc:
+            # git is imported only by the commands that need it; if one failed this way, it is.
+            git_exc = sys.modules.get("git.exc")
+            if git_exc is None or not isinstance(exc, git_exc.GitCommandNotFound):
+                raise
+            _fail(ctx, "git is not installed or not on PATH; hrsync needs it for this command", exc)
 
 
 def os_error_line(exc: OSError) -> str:

@@ -8,10 +8,12 @@ from datetime import date
 
 import click
 
-from reconciler import operations as ops
+from reconciler.cli.lazy import lazy
 from reconciler.cli.output import repo_root
 from reconciler.core.model import KINDS
-from reconciler.gitops.render import history_text, pending_text, proposal_detail_text, sync_text
+
+gitops_render = lazy("reconciler.gitops.render")
+ops = lazy("reconciler.operations")
 
 KIND_CHOICE = click.Choice([*KINDS, "all"])
 
@@ -37,7 +39,7 @@ def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
-    _echo(sync_text, report)
+    _echo(gitops_render.sync_text, report)
     if report.apply_error is not None:
         ctx.exit(1)
 
@@ -59,7 +61,7 @@ def review_list(ctx) -> None:
     """The proposals waiting for review."""
     from reconciler.gitops.review import pending
 
-    _echo(pending_text, pending(repo_root(ctx)))
+    _echo(gitops_render.pending_text, pending(repo_root(ctx)))
 
 
 @review.command("show")
@@ -69,7 +71,7 @@ def review_show(ctx, kind: str) -> None:
     """One proposal, entity by entity, field before → after."""
     from reconciler.gitops.review import find_pending
 
-    _echo(proposal_detail_text, find_pending(repo_root(ctx), kind))
+    _echo(gitops_render.proposal_detail_text, find_pending(repo_root(ctx), kind))
     click.echo(f"\nApprove with `hrsync review approve {kind}`; leave items out with --drop ID.")
 
 
@@ -151,7 +153,7 @@ def history(ctx, member, team, job, since, fmt: str, build_graph: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps([e.data() for e in events], indent=2, ensure_ascii=False))
     else:
-        _echo(history_text, events)
+        _echo(gitops_render.history_text, events)
     if hint:
         click.echo(hint, err=True)
 

@@ -14,16 +14,18 @@ from pathlib import Path
 
 import click
 
-from reconciler import operations as ops
 from reconciler.cli import commands
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
+from reconciler.cli.lazy import lazy
 from reconciler.cli.output import Progress, render_to, repo_root, write_file
-from reconciler.core.plan import Plan
 from reconciler.errors import HrsyncError, InvalidInput
-from reconciler.gitops.dropped import Ledger
-from reconciler.render.json import plan_json, platform_json, proposal_json
-from reconciler.render.markdown import plan_markdown, proposal_markdown
-from reconciler.render.text import plan_text, platform_text, proposal_text
+
+core_plan = lazy("reconciler.core.plan")
+dropped_ledger = lazy("reconciler.gitops.dropped")
+render_json = lazy("reconciler.render.json")
+render_markdown = lazy("reconciler.render.markdown")
+render_text = lazy("reconciler.render.text")
+ops = lazy("reconciler.operations")
 
 FORMAT = click.Choice(["text", "markdown", "json"])
 
@@ -109,7 +111,7 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
             snapshot = ops.fetch_snapshot(repo, progress)
     proposal = ops.make_proposal(repo, snapshot)
     # What a reviewer dropped stays dropped here too, as in the nightly run.
-    reviewed = Ledger.load(repo.root).without_dropped(proposal)
+    reviewed = dropped_ledger.Ledger.load(repo.root).without_dropped(proposal)
     if len(reviewed.changes) != len(proposal.changes):
         dropped = len(proposal.changes) - len(reviewed.changes)
         click.echo(
@@ -117,7 +119,11 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
             err=True,
         )
     proposal = reviewed
-    renderer = {"text": proposal_text, "markdown": proposal_markdown, "json": proposal_json}[fmt]
+    renderer = {
+        "text": render_text.proposal_text,
+        "markdown": render_markdown.proposal_markdown,
+        "json": render_json.proposal_json,
+    }[fmt]
     click.echo(render_to(renderer, proposal), nl=False)
     if write:
         touched, warnings = ops.write_proposal(
@@ -172,16 +178,19 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
         )
     target = repo.config.target.get("type", "sqlite")
     click.echo(_render_plan(the_plan, fmt, target), nl=False)
+    # The safety check runs in dry-run too, after the plan is shown (as octoDNS does).
+    for problem in core_plan.safety_problems(the_plan, *ops.safety_limits(repo, None, None)):
+        click.echo(f"! apply would refuse this plan: {problem}", err=True)
     if out:
-        write_file(out, render_to(plan_json, the_plan))
+        write_file(out, render_to(render_json.plan_json, the_plan))
     if detailed_exitcode and the_plan.changes:
         ctx.exit(EXIT_PENDING)
 
 
-def _render_plan(the_plan: Plan, fmt: str, target: str) -> str:
+def _render_plan(the_plan: core_plan.Plan, fmt: str, target: str) -> str:
     if fmt == "json":
-        return render_to(plan_json, the_plan)
-    renderer = plan_markdown if fmt == "markdown" else plan_text
+        return render_to(render_json.plan_json, the_plan)
+    renderer = render_markdown.plan_markdown if fmt == "markdown" else render_text.plan_text
     buffer = io.StringIO()
     renderer(the_plan, buffer, target=target)
     return buffer.getvalue()
@@ -195,8 +204,20 @@ def _render_plan(the_plan: Plan, fmt: str, target: str) -> str:
     type=click.IntRange(min=0),
     help="Allow this many deletions (default: policies/sync.yaml safety.max_deletes).",
 )
+@click.option(
+    "--max-deactivations",
+    type=click.IntRange(min=0),
+    help="Allow this many member deactivations (default: safety.max_removal_share of the "
+    "managed members, at least safety.min_removal_floor).",
+)
 @click.pass_context
-def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | None) -> None:
+def apply(
+    ctx,
+    planfile: Path | None,
+    auto_approve: bool,
+    max_deletes: int | None,
+    max_deactivations: int | None,
+) -> None:
     """Make the platform match state/ (or carry out a saved PLANFILE if still current)."""
     repo = _repo(ctx)
     saved = None
@@ -206,7 +227,7 @@ def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | Non
         saved = read_plan_file(planfile)
     target = repo.config.target.get("type", "sqlite")
 
-    def confirm(the_plan: Plan) -> bool:
+    def confirm(the_plan: core_plan.Plan) -> bool:
         click.echo(_render_plan(the_plan, "text", target), nl=False)
         if auto_approve:
             return True
@@ -223,6 +244,7 @@ def apply(ctx, planfile: Path | None, auto_approve: bool, max_deletes: int | Non
             repo,
             saved=saved,
             max_deletes=max_deletes,
+            max_deactivations=max_deactivations,
             confirm=confirm,
             on_applied=lambda c: progress(f"applied {c.action} {c.kind} {c.id}"),
         )
@@ -244,10 +266,10 @@ def show(ctx, fmt: str) -> None:
     repo = _repo(ctx)
     state = ops.read_platform(repo)
     if fmt == "json":
-        click.echo(render_to(platform_json, state), nl=False)
+        click.echo(render_to(render_json.platform_json, state), nl=False)
     else:
         buffer = io.StringIO()
-        platform_text(state, buffer, target=repo.config.target.get("type", "sqlite"))
+        render_text.platform_text(state, buffer, target=repo.config.target.get("type", "sqlite"))
         click.echo(buffer.getvalue(), nl=False)
 
 

@@ -9,17 +9,19 @@ from pathlib import Path
 
 import click
 
-from reconciler.config import find_root
-from reconciler.core.plan import Plan
+from reconciler.cli.lazy import lazy
 from reconciler.errors import InvalidInput, Problem
-from reconciler.state.loader import Lines, read_text, write_atomic
-from reconciler.state.schemas import schema_problems
+
+config = lazy("reconciler.config")
+core_plan = lazy("reconciler.core.plan")
+loader = lazy("reconciler.state.loader")
+schemas = lazy("reconciler.state.schemas")
 
 
 def repo_root(ctx: click.Context) -> Path:
     """The repository: `hrsync -C DIR`, else the folder holding hrsync.yaml from here up."""
     given = ctx.find_root().obj
-    return find_root(given if isinstance(given, Path) else Path.cwd())
+    return config.find_root(given if isinstance(given, Path) else Path.cwd())
 
 
 def render_to(renderer, value) -> str:
@@ -30,19 +32,19 @@ def render_to(renderer, value) -> str:
 
 def write_file(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, content)
+    loader.write_atomic(path, content)
 
 
-def read_plan_file(path: Path) -> Plan:
+def read_plan_file(path: Path) -> core_plan.Plan:
     try:
-        text = read_text(path, str(path))
+        text = loader.read_text(path, str(path))
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(str(path), exc.lineno, f"not JSON: {exc.msg}")]) from None
-    problems = schema_problems("plan", data, Lines(""), str(path))
+    problems = schemas.schema_problems("plan", data, loader.Lines(""), str(path))
     if problems:
         raise InvalidInput(problems)
-    return Plan.from_data(data)
+    return core_plan.Plan.from_data(data)
 
 
 class Progress:

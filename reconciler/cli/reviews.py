@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from reconciler.cli.exits import EXIT_ERROR, EXIT_PENDING
+from reconciler.cli.lazy import lazy
 from reconciler.cli.output import repo_root, write_file
-from reconciler.reviews.listing import render_export
-from reconciler.reviews.runner import render_review, run_export
+
+listing = lazy("reconciler.reviews.listing")
+runner = lazy("reconciler.reviews.runner")
 
 
 @click.group("reviews")
@@ -26,8 +28,8 @@ def export(ctx: click.Context, dry_run: bool) -> None:
     reviews/ledger.yaml. Exit code 2 after a dry run that found reviews to upload."""
     stderr_is_tty = sys.stderr.isatty()
     progress = (lambda line: click.echo(line, err=True)) if stderr_is_tty else None
-    result = run_export(repo_root(ctx), dry_run=dry_run, progress=progress)
-    click.echo(render_export(result), nl=False)
+    result = runner.run_export(repo_root(ctx), dry_run=dry_run, progress=progress)
+    click.echo(listing.render_export(result), nl=False)
     if not dry_run and (result.uploaded or result.failed):
         click.echo(
             "The ledger (reviews/ledger.yaml) changed: commit it, so that no run files "
@@ -52,6 +54,6 @@ def export(ctx: click.Context, dry_run: bool) -> None:
 @click.pass_context
 def render(ctx: click.Context, review_id: str, output: Path) -> None:
     """Write one review's PDF (drafts too, as a preview) without uploading it."""
-    content = render_review(repo_root(ctx), review_id)
+    content = runner.render_review(repo_root(ctx), review_id)
     write_file(output, content)
     click.echo(f"wrote {output} ({len(content) // 1024} KiB)")

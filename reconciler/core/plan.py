@@ -6,6 +6,7 @@ members (managers first); deletions run the other way round, members first.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -173,6 +174,7 @@ def compute_plan(desired: DesiredState, platform: PlatformState) -> Plan:
             deletes.append(Delete(kind, key, have[key], None))
 
     upserts, deletes = _rekey_rehires(upserts, deletes)
+    upserts = _free_emails_first(upserts, platform)
     # Deletes run members first, then jobs, then teams: the reverse of creation.
     ordered_deletes = [c for kind in reversed(KINDS) for c in deletes if c.kind == kind]
     return Plan(
@@ -208,6 +210,41 @@ def _rekey_rehires(upserts: list[Change], deletes: list[Change]):
     return kept, deletes
 
 
+def _free_emails_first(upserts: list[Change], platform: PlatformState) -> list[Change]:
+    """A member whose e-mail moves to another member (ids swapped in the HRIS, a correction)
+    changes first, so the platform never holds one e-mail twice mid-apply. Each change still
+    follows the ones it waits for; the order is otherwise kept."""
+    holder = {m.email.lower(): key for key, m in platform.members.items()}
+    by_id = {c.id: c for c in upserts if c.kind == "members"}
+    waits_for: dict[int, list[Change]] = {}
+    for change in by_id.values():
+        email = change.after.email.lower()
+        owner = holder.get(email)
+        if owner is not None and owner != change.id and owner in by_id:
+            releasing = by_id[owner]
+            if releasing.after.email.lower() != email:
+                waits_for.setdefault(id(change), []).append(releasing)
+    if not waits_for:
+        return upserts
+    ordered: list[Change] = []
+    placed: set[int] = set()
+    visiting: set[int] = set()
+
+    def place(change: Change) -> None:
+        if id(change) in placed or id(change) in visiting:
+            return  # a swap (a cycle) keeps its order; the platform reports the clash
+        visiting.add(id(change))
+        for first in waits_for.get(id(change), ()):
+            place(first)
+        visiting.discard(id(change))
+        placed.add(id(change))
+        ordered.append(change)
+
+    for change in upserts:
+        place(change)
+    return ordered
+
+
 def _change_type(kind: str, before: Entity, after: Entity) -> type[Change]:
     if kind == "members" and before.active != after.active:
         return Reactivate if after.active else Deactivate
@@ -239,13 +276,43 @@ def _dependency_order(kind: str, entities: dict[str, Entity]) -> list[str]:
     return sorted(entities, key=lambda k: (depth[k], k))
 
 
-def check_deletes(plan: Plan, max_deletes: int) -> None:
-    """Refuse more deletions than allowed; the error says how many and which flag allows it."""
+def safety_problems(
+    plan: Plan,
+    max_deletes: int,
+    max_deactivation_share: float = 1.0,
+    deactivation_floor: int = 0,
+) -> list[str]:
+    """What would make apply refuse this plan, each with the numbers and the flag that allows
+    it (octoDNS's `raise_if_unsafe`): deletions over `max_deletes`, and member deactivations
+    over the share of managed members (with a floor, so a 5-person company is not stopped)."""
+    problems = []
     count = plan.deletes()
     if count > max_deletes:
         members = sum(1 for c in plan.changes if c.action == "delete" and c.kind == "members")
-        raise SafetyError(
+        problems.append(
             f"apply would delete {count} entities ({members} members of "
             f"{plan.managed_members} managed) but --max-deletes is {max_deletes}; "
             f"raise --max-deletes to {count} if this is intended"
         )
+    deactivations = sum(1 for c in plan.changes if c.action == "deactivate" and c.kind == "members")
+    managed = plan.managed_members
+    allowed = max(deactivation_floor, math.floor(max_deactivation_share * managed))
+    if deactivations > allowed:
+        share = deactivations / managed if managed else 1.0
+        problems.append(
+            f"apply would deactivate {deactivations} of {managed} managed members "
+            f"({share:.0%} > {max_deactivation_share:.0%}); raise --max-deactivations to "
+            f"{deactivations} if this is intended"
+        )
+    return problems
+
+
+def raise_if_unsafe(plan: Plan, max_deletes: int, share: float = 1.0, floor: int = 0) -> None:
+    problems = safety_problems(plan, max_deletes, share, floor)
+    if problems:
+        raise SafetyError("; ".join(problems))
+
+
+def check_deletes(plan: Plan, max_deletes: int) -> None:
+    """Refuse more deletions than allowed (the last line of defence inside apply itself)."""
+    raise_if_unsafe(plan, max_deletes)

@@ -22,11 +22,14 @@ error after a branch push puts that branch back where it was.
 from __future__ import annotations
 
 import logging
+import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler import operations as ops
 from reconciler.clock import today
+from reconciler.config import load_config
 from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
 from reconciler.core.guard import apply_guard, is_removal
 from reconciler.core.model import KINDS, DesiredState, Snapshot
@@ -59,10 +62,11 @@ from reconciler.gitops.guard import (
     window_counts,
 )
 from reconciler.gitops.plumbing import CommitSpec, build_commits
-from reconciler.gitops.reviews_step import file_reviews
-from reconciler.reviews.export import ExportResult
 from reconciler.state.entities import render_entity
 from reconciler.state.tree import STATE_DIR
+
+if TYPE_CHECKING:  # the PDF library loads only on nights that file reviews
+    from reconciler.reviews.export import ExportResult
 
 log = logging.getLogger(__name__)
 MAX_PUSH_ATTEMPTS = 3
@@ -100,10 +104,13 @@ def run_sync(
     kinds: tuple[str, ...] = KINDS,
     *,
     forge: Forge | None = None,
-    apply: bool = True,
+    apply: bool = False,
     max_deletes: int | None = None,
 ) -> SyncReport:
-    settings = settings_of(ops.Repo.open(root))
+    """One night. The configuration is read twice (before the fetch for the git settings, then
+    as main has it), main's state once, the snapshot fetched and checked once, the proposal
+    computed once; what was committed is what is applied, without reading it back."""
+    settings = GitSettings.from_config(load_config(root).git)
     checkout = Checkout(root, settings)
     kinds = tuple(k for k in KINDS if k in kinds)
     with sync_lock(root):
@@ -149,9 +156,12 @@ def run_sync(
                 )
         finally:
             forge.close_session()
+        refresh_commit_graph(checkout)
         if apply:
-            _apply_main(root, report, max_deletes)
+            _apply_main(repo, night.state_after, report, max_deletes)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
+            from reconciler.gitops.reviews_step import file_reviews
+
             report.reviews, subject = file_reviews(
                 root, checkout, settings, repo.config.reviews.get("ledger")
             )
@@ -160,16 +170,36 @@ def run_sync(
     return report
 
 
-def _apply_main(root: Path, report: SyncReport, max_deletes: int | None) -> None:
-    """Plan against main and apply what is left; a failure is reported, with what is pending."""
-    repo = ops.Repo.open(root)
+def refresh_commit_graph(checkout: Checkout) -> None:
+    """Keep git's commit graph (with changed paths) current, so `hrsync history` stays fast on
+    years of nights. Best effort: an old git without it only makes history slower."""
+    subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            str(checkout.git_dir),
+            "commit-graph",
+            "write",
+            "--reachable",
+            "--changed-paths",
+            "--split",
+        ],
+        capture_output=True,
+    )
+
+
+def _apply_main(repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes) -> None:
+    """Plan against main (what this run committed, `desired`) and apply what is left; a failure
+    is reported, with what is pending."""
     try:
-        report.plan, result = ops.run_apply(repo, max_deletes=max_deletes)
+        report.plan, result = ops.run_apply(
+            repo, max_deletes=max_deletes, confirm=ops.auto_approved, desired=desired
+        )
         report.applied = result.applied if result else 0
     except HrsyncError as exc:
         report.apply_error = str(exc)
         try:
-            report.plan = ops.make_plan(repo)
+            report.plan = ops.make_plan(repo, desired)
         except HrsyncError:
             report.plan = None
 

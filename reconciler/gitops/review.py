@@ -128,7 +128,7 @@ def approve(
     approver: Identity,
     *,
     drop: tuple[str, ...] = (),
-    apply: bool = True,
+    apply: bool = False,
     max_deletes: int | None = None,
 ) -> Approval:
     checkout = _checkout(root)
@@ -183,7 +183,9 @@ def approve(
     plan, applied, stopped = None, 0, None
     if apply:
         try:
-            plan, result = ops.run_apply(ops.Repo.open(root), max_deletes=max_deletes)
+            plan, result = ops.run_apply(
+                ops.Repo.open(root), max_deletes=max_deletes, confirm=ops.auto_approved
+            )
             applied = result.applied if result else 0
         except HrsyncError as exc:
             # Merged and pushed all the same: say so, why apply stopped, and how to go on.

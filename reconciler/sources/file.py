@@ -26,6 +26,7 @@ from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, InvalidInput, Problem, SourceError
 from reconciler.slug import slugify
 from reconciler.sources.export_rows import ExportFormat, Row, read_rows
+from reconciler.state.paths import UnsafePath, child_path
 
 REQUIRED = ("employee_id", "first_name", "last_name", "email", "status")
 OPTIONAL = (
@@ -92,9 +93,13 @@ class FileSource:
         )
 
     def _document_path(self, employee_id: str, filename: str) -> Path:
-        if "/" in filename or "\\" in filename or filename.startswith("."):
-            raise SourceError(f"file: document name {filename!r} is not a plain file name")
-        return self.path.parent / "documents" / slugify(employee_id) / filename
+        # The real id, not a slug: two ids must never share a personnel folder; child_path
+        # refuses any name that would leave its folder.
+        try:
+            folder = child_path(self.path.parent / "documents", employee_id)
+            return child_path(folder, filename)
+        except UnsafePath as exc:
+            raise SourceError(f"file: {exc}") from None
 
     def upload_document(
         self, employee_id: str, filename: str, content: bytes, *, title: str

@@ -222,3 +222,14 @@ def test_a_damaged_dropped_ledger_is_named_not_a_traceback(company):
     (company / "policies/dropped.yaml").write_text("members:\n  - id: '3'\n    digst: abc\n")
     out = run(company, "propose", code=1)
     assert "policies/dropped.yaml, line 2" in out and "'digest' is a required property" in out
+
+
+def test_a_saved_plan_is_refused_once_state_changed_on_main(approved, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    run(approved, "plan", "--out", str(plan_file))
+    path = approved / "state/members/3.yaml"
+    path.write_text(path.read_text().replace("first_name: Cy", "first_name: Cyrus"))
+    commit_all(approved, "a rename merged after the plan was saved")
+    out = run(approved, "apply", str(plan_file), "--auto-approve", code=1)
+    assert "the saved plan no longer matches state/" in out
+    assert json.loads(run(approved, "show", "--format", "json"))["members"] == []

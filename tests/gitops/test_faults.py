@@ -45,7 +45,7 @@ def test_a_push_rejected_because_main_moved_is_redone_on_the_new_main(
         return real_push(self, sha)
 
     monkeypatch.setattr(pipeline.Checkout, "push_main", push_after_someone_else)
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     coaches = "teams: coaches follow the members (6 team(s))"
     assert report.main_commits == [
         "teams: import 7",
@@ -66,14 +66,14 @@ def test_two_runs_never_interleave(runner, monkeypatch):
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(Busy, match="another hrsync run"):
-            run_sync(runner)
+            run_sync(runner, apply=True)
         with pytest.raises(Busy):
             ops.run_apply(ops.Repo.open(runner))
     finally:
         holder.kill()
         holder.wait()
     with sync_lock(runner):  # re-entrant within one run: a sync applies under its own lock
-        run_sync(runner)
+        run_sync(runner, apply=True)
 
 
 HOLD_LOCK = """
@@ -97,12 +97,12 @@ def test_a_failed_hris_fetch_changes_nothing(runner, tmp_path):
 def test_uncommitted_state_edits_are_never_thrown_away(runner):
     (runner / "state/teams/X.yaml").write_text("id: X\nname: X\nparent: null\ncoaches: []\n")
     with pytest.raises(GitOpsError, match="uncommitted"):
-        run_sync(runner)
+        run_sync(runner, apply=True)
     assert (runner / "state/teams/X.yaml").exists()
 
 
 def test_review_commands(runner):
-    run_sync(runner, ("jobs",))
+    run_sync(runner, ("jobs",), apply=True)
     cli_runner = CliRunner()
     listed = cli_runner.invoke(cli, ["-C", str(runner), "review", "list"])
     assert "hrsync/jobs" in listed.output and "13 change(s)" in listed.output

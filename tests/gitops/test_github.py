@@ -86,12 +86,12 @@ def test_token_comes_from_the_named_variable(monkeypatch):
 
 def test_sync_opens_then_updates_one_pull_request_per_kind(runner, tmp_path):
     with FakeGitHub() as fake:
-        report = run_sync(runner, forge=_forge(fake))
+        report = run_sync(runner, forge=_forge(fake), apply=True)
         assert [o.pull_request.number for o in report.kinds] == [1, 2, 3]
         assert fake.pulls[3]["head"]["ref"] == "hrsync/members"
         assert fake.pulls[3]["body"].startswith("<!-- hrsync:proposal:members -->")
         heads = remote_heads(tmp_path)
-        again = run_sync(runner, forge=_forge(fake))
+        again = run_sync(runner, forge=_forge(fake), apply=True)
         assert {o.outcome for o in again.kinds} == {"unchanged"}
         assert remote_heads(tmp_path) == heads and len(fake.pulls) == 3
 
@@ -101,6 +101,6 @@ def test_a_forge_error_leaves_main_and_the_branches_as_they_were(runner, tmp_pat
     with FakeGitHub() as fake:
         fake.throttle = [{"status": 500} for _ in range(10)]
         with pytest.raises(ForgeError):
-            run_sync(runner, forge=_forge(fake, sleep=lambda s: None))
+            run_sync(runner, forge=_forge(fake, sleep=lambda s: None), apply=True)
     assert remote_heads(tmp_path) == before
     assert git.Repo(runner).active_branch.name == "main"

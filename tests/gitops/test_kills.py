@@ -154,10 +154,10 @@ def test_a_kill_while_the_checkout_moves_is_finished_by_the_next_run(runner, mon
     from reconciler.gitops.pipeline import run_sync
 
     with pytest.raises(KeyboardInterrupt):
-        run_sync(runner)
+        run_sync(runner, apply=True)
     monkeypatch.undo()
     assert (runner / checkout_module.MOVING_FILE).exists()
-    run_sync(runner)
+    run_sync(runner, apply=True)
     assert not (runner / checkout_module.MOVING_FILE).exists()
     assert "half written" not in (runner / "state/teams/D100.yaml").read_text()
     assert hrsync(runner, "plan", "--detailed-exitcode").returncode == 0

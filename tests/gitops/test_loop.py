@@ -45,14 +45,14 @@ def checkout_shows_main(root) -> None:
 
 
 def test_the_checkout_shows_main_after_a_night_of_proposals(runner):
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     assert [o.outcome for o in report.kinds] == ["opened"] * 3
     checkout_shows_main(runner)
     assert not list((runner / "state/members").glob("*.yaml"))  # proposals stay on branches
 
 
 def test_apply_refuses_anything_but_main(runner):
-    run_sync(runner)
+    run_sync(runner, apply=True)
     repo = git.Repo(runner)
     repo.git.checkout("-q", "hrsync/members")  # a person looks at the proposal locally
     result = hrsync(runner, "apply", "--auto-approve")
@@ -73,26 +73,26 @@ def test_apply_refuses_anything_but_main(runner):
 
 
 def test_members_wait_for_their_team_and_a_dropped_team_is_never_created(runner, tmp_path):
-    run_sync(runner)
+    run_sync(runner, apply=True)
     members = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"])
     assert "members wait for team D210, pending in hrsync/teams (1003, " in members.message
     changed = git.Repo(runner).git.diff("--name-only", "main", members.hexsha).splitlines()
     assert changed and all(path.startswith("state/members/") for path in changed)
-    approve(runner, "teams", REVIEWER, drop=("D210",))
-    approve(runner, "jobs", REVIEWER)
-    approve(runner, "members", REVIEWER)
+    approve(runner, "teams", REVIEWER, drop=("D210",), apply=True)
+    approve(runner, "jobs", REVIEWER, apply=True)
+    approve(runner, "members", REVIEWER, apply=True)
     state = ops.Repo.open(runner).state()
     assert "D210" not in state.teams
     assert all(m.team != "D210" for m in state.members.values())
     assert "D210" not in ops.read_platform(ops.Repo.open(runner)).teams
     # The next night proposes the references that waited, and never D210 again.
-    run_sync(runner)
+    run_sync(runner, apply=True)
     teams_tip = remote_heads(tmp_path).get("hrsync/teams")
     assert teams_tip is None or "teams/D210" not in git.Repo(runner).commit(teams_tip).message
 
 
 def test_counts_agree_between_sync_review_list_and_the_body(runner, tmp_path):
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     said = {o.kind: o.changes for o in report.kinds}
     listed = {p.kind: len(p.changes) for p in pending(runner)}
     assert said == listed
@@ -103,7 +103,7 @@ def test_counts_agree_between_sync_review_list_and_the_body(runner, tmp_path):
 
 
 def test_an_empty_export_leaves_every_proposal_as_it_was(runner, tmp_path):
-    run_sync(runner)
+    run_sync(runner, apply=True)
     heads = remote_heads(tmp_path)
     export = runner / "hris/export.csv"
     header = export.read_text().splitlines()[0]
@@ -142,11 +142,11 @@ def test_a_failed_apply_fails_the_night_and_the_next_night_makes_it_good(runner,
 def test_approving_a_mass_removal_says_merged_why_apply_stopped_and_how_to_go_on(runner):
     for kind in ("teams", "jobs", "members"):
         set_policy(runner, kind, import_="automatic")
-    run_sync(runner)
+    run_sync(runner, apply=True)
     rows = list(csv.reader((runner / "hris/export.csv").read_text().splitlines()))
     with (runner / "hris/export.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(rows[:-10])
-    run_sync(runner)
+    run_sync(runner, apply=True)
     shown = hrsync(runner, "review", "show", "members")
     assert shown.output.startswith("! This would remove or deactivate 10 of 40 members")
     result = CliRunner().invoke(

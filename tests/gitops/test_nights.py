@@ -27,7 +27,7 @@ def _set_policy(root, old: str, new: str) -> None:
 def test_three_nights(runner, tmp_path):
     # Night 1: everything manual → one branch per kind, nothing on main.
     main_before = remote_heads(tmp_path)["main"]
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     assert [o.outcome for o in report.kinds] == ["opened", "opened", "opened"]
     assert report.main_commits == []
     heads = remote_heads(tmp_path)
@@ -42,8 +42,8 @@ def test_three_nights(runner, tmp_path):
     # Members wait for the teams and jobs they refer to: each proposal holds only its kind.
     assert "waits for team" in git.Repo(runner).commit(heads["hrsync/members"]).message
     for kind in ("teams", "jobs"):
-        assert approve(runner, kind, REVIEWER).applied > 0
-    run_sync(runner, ("members",))  # rebuilt on the new main: the references are in
+        assert approve(runner, kind, REVIEWER, apply=True).applied > 0
+    run_sync(runner, ("members",), apply=True)  # rebuilt on the new main: the references are in
     message = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"]).message
     assert "waits for" not in message
     # A reviewer drops member 1016 by deleting its file on the branch, in their own clone.
@@ -52,7 +52,7 @@ def test_three_nights(runner, tmp_path):
     clone.git.rm("-q", "state/members/1016.yaml")
     clone.git.commit("-qm", "Not a member: contractor")
     clone.git.push("-q", "origin", "hrsync/members")
-    assert approve(runner, "members", REVIEWER).applied > 0
+    assert approve(runner, "members", REVIEWER, apply=True).applied > 0
     platform = ops.read_platform(ops.Repo.open(runner))
     assert "1016" not in platform.members and "1012" in platform.members
     merge = git.Repo(runner).commit("main")
@@ -67,7 +67,7 @@ def test_three_nights(runner, tmp_path):
         "members: {import: manual, sync: automatic,",
     )
     new_export(runner, "night2.csv")
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     assert [d.id for d in report.drops] == ["1016"]
     # 1027 moves to job J14, new tonight and waiting in hrsync/jobs: held back, said so.
     # Coaches follow the members merged yesterday: a derived commit, whatever the policy.
@@ -96,7 +96,7 @@ def test_three_nights(runner, tmp_path):
 
     # Night 3: nothing new → no commit, nothing pushed, proposals untouched.
     heads = remote_heads(tmp_path)
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     assert report.main_commits == [] and report.drops == []
     assert {o.outcome for o in report.kinds} == {"unchanged"}
     assert remote_heads(tmp_path) == heads
@@ -127,18 +127,18 @@ def test_three_nights(runner, tmp_path):
 
 
 def test_dropped_entity_is_proposed_again_when_the_hris_changes_it(runner, tmp_path):
-    run_sync(runner)
-    approve(runner, "teams", REVIEWER)
-    approve(runner, "jobs", REVIEWER)
-    approve(runner, "members", REVIEWER, drop=("1027",))
-    run_sync(runner)  # records the drop
+    run_sync(runner, apply=True)
+    approve(runner, "teams", REVIEWER, apply=True)
+    approve(runner, "jobs", REVIEWER, apply=True)
+    approve(runner, "members", REVIEWER, drop=("1027",), apply=True)
+    run_sync(runner, apply=True)  # records the drop
     assert "1027" in (runner / "policies/dropped.yaml").read_text()
     assert (
         "members/1027"
         not in git.Repo(runner).commit(remote_heads(tmp_path).get("hrsync/members", "main")).message
     )
     new_export(runner, "night2.csv")  # 1027's job changes in the HRIS
-    report = run_sync(runner)
+    report = run_sync(runner, apply=True)
     assert (
         "members/1027" in git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/members"]).message
     )
@@ -147,13 +147,13 @@ def test_dropped_entity_is_proposed_again_when_the_hris_changes_it(runner, tmp_p
 
 
 def test_a_reviewer_edit_on_an_open_branch_survives_the_rebuild(runner, tmp_path):
-    run_sync(runner, ("jobs",))
+    run_sync(runner, ("jobs",), apply=True)
     clone = reviewer_clone(tmp_path)
     clone.git.checkout("-q", "-b", "hrsync/jobs", "origin/hrsync/jobs")
     clone.git.rm("-q", "state/jobs/J13.yaml")
     clone.git.commit("-qm", "J13 is not a real job")
     clone.git.push("-q", "origin", "hrsync/jobs")
-    report = run_sync(runner, ("jobs",))
+    report = run_sync(runner, ("jobs",), apply=True)
     assert [d.id for d in report.drops] == ["J13"]
     branch = git.Repo(runner).commit(remote_heads(tmp_path)["hrsync/jobs"])
     assert "jobs/J13" not in branch.message and "jobs/J12" in branch.message
