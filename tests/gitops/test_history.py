@@ -301,12 +301,22 @@ def test_history_offers_and_builds_the_graph(story, monkeypatch):
     assert again.stderr == ""
 
 
-def test_a_split_commit_graph_counts(story):
-    refresh_commit_graph(story.root)
-    story.commit(BOT, "more\n", member_file(replace(ANNE, last_name="Split")))
-    story.repo.git.commit_graph("write", "--reachable", "--changed-paths", "--split")
-    assert not (Path(story.repo.common_dir) / "objects/info/commit-graph").exists()
+def test_a_single_file_commit_graph_counts_too(story):
+    """`git gc` writes one file, not a chain; its changed paths count as well."""
+    assert not has_changed_paths_graph(story.repo)
+    story.repo.git.commit_graph("write", "--reachable", "--changed-paths")
+    assert (Path(story.repo.common_dir) / "objects/info/commit-graph").exists()
     assert has_changed_paths_graph(story.repo)
+    refresh_commit_graph(story.root)  # the nightly layer on top
+    story.commit(BOT, "more\n", member_file(replace(ANNE, last_name="Split")))
+    assert refresh_commit_graph(story.root) and has_changed_paths_graph(story.repo)
+
+
+def test_a_commit_graph_without_changed_paths_is_not_enough(story, monkeypatch):
+    monkeypatch.setattr(history_module, "LONG_HISTORY", 3)
+    story.repo.git.commit_graph("write", "--reachable", "--no-changed-paths")
+    assert not has_changed_paths_graph(story.repo)
+    assert graph_hint(story.repo, "main") is not None
 
 
 def test_refreshing_a_commit_graph_that_cannot_be_written_is_only_logged(tmp_path, caplog):
@@ -376,3 +386,10 @@ def test_a_generated_history_reads_the_same_with_the_commit_graph(generated):
     assert refresh_commit_graph(generated["repository"])
     assert history(repo, "main", member=email) == before
     assert has_changed_paths_graph(repo)
+
+
+def test_the_nightly_sync_leaves_a_graph_history_uses(runner):
+    from reconciler.gitops.pipeline import run_sync
+
+    run_sync(runner)
+    assert has_changed_paths_graph(git.Repo(runner))
