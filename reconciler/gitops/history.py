@@ -7,11 +7,11 @@ are listed too.
 
 Why it stays fast on years of nights over a tree of tens of thousands of members: one
 `git log --first-parent --raw`, filtered to the entity's own file, names each commit that changed
-it with the blobs before and after; with a commit graph that records changed paths
-(`refresh_commit_graph`, run by the nightly sync) git skips every other commit without opening its
-trees. Each blob is then read once through the one `git cat-file --batch` process GitPython keeps;
-no tree is ever parsed in Python. So the cost follows the entity's own events, not the size of
-the tree or the length of the history.
+it with the blobs before and after; with a commit graph that records changed paths (the nightly
+sync writes it; `refresh_commit_graph`, `hrsync history --build-graph`) git skips every other
+commit without opening its trees. Each blob is then read once through the one `git cat-file
+--batch` process GitPython keeps; no tree is ever parsed in Python. So the cost follows the
+entity's own events, not the size of the tree or the length of the history.
 
 Old versions are read like today's files (size bound, no anchors or aliases); a version that
 cannot be read is reported as unreadable, never a crash.

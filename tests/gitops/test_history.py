@@ -94,7 +94,7 @@ def member_file(member: Member) -> dict:
 @pytest.fixture
 def story(tmp_path) -> Story:
     """Anna: imported through a local approval, moved by the night, moved again through a GitHub
-    pull request, her name fixed by hand, cleaned up. Bo: proposed, dropped in review."""
+    pull request, her name fixed by hand, cleaned up. Member 2001: dropped in review."""
     story = Story(tmp_path / "repo")
     story.merged(
         RITA,
@@ -181,6 +181,8 @@ def test_several_files_come_in_the_order_of_main(story):
     story.commit(
         BOT, "team\n", {"state/teams/D3.yaml": "id: D3\nname: Sales\nparent: null\ncoaches: []\n"}
     )
+    story.minute -= 1  # the next commit in the same second, as one night's commits are
+    story.commit(BOT, "member\n", member_file(replace(ANNE, team="D2")))
     story.commit(
         BOT,
         "both\n",
@@ -193,6 +195,7 @@ def test_several_files_come_in_the_order_of_main(story):
     assert [(e.change.kind, e.change.action) for e in events] == [
         ("members", "import"),
         ("teams", "import"),
+        ("members", "sync"),
         ("members", "sync"),
         ("teams", "sync"),
     ]
