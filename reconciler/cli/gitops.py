@@ -184,20 +184,22 @@ def workflows(ctx, check: bool) -> None:
 @click.pass_context
 def plan_comment(ctx, number: int) -> None:
     """Post the plan of this checkout as the pull request's hrsync comment (edited in place)."""
+    from reconciler.gitops.comments import split_comment
     from reconciler.gitops.forge import open_forge
     from reconciler.render.markdown import plan_markdown
 
     repo = ops.Repo.open(repo_root(ctx))
     plan = ops.make_plan(repo)
     buffer = io.StringIO()
-    buffer.write("<!-- hrsync:plan -->\n")
     plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"))
+    parts = split_comment(buffer.getvalue(), "hrsync:plan")
     forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))
     try:
-        forge.upsert_comment(number, "<!-- hrsync:plan -->", buffer.getvalue())
+        forge.upsert_comments(number, "hrsync:plan", parts)
     finally:
         forge.close_session()
-    click.echo(f"plan posted on #{number}: {plan.summary_line()}")
+    count = f" in {len(parts)} comments" if len(parts) > 1 else ""
+    click.echo(f"plan posted on #{number}{count}: {plan.summary_line()}")
 
 
 @click.group()

@@ -43,6 +43,9 @@ class Forge(Protocol):
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
         """One comment per pull request holding `marker`: edited, never duplicated."""
 
+    def upsert_comments(self, number: int, prefix: str, bodies: list[str]) -> None:
+        """Numbered comments `<!-- prefix:N -->` (a long plan split), each edited in place."""
+
     def close_session(self) -> None: ...
 
 
@@ -68,6 +71,9 @@ class LocalForge:
         return None
 
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        raise ForgeError("forge: local has no pull requests to comment on")
+
+    def upsert_comments(self, number: int, prefix: str, bodies: list[str]) -> None:
         raise ForgeError("forge: local has no pull requests to comment on")
 
     def close_session(self) -> None:

@@ -138,6 +138,29 @@ class GitHubForge:
                 return
         self._call("POST", path, json={"body": body})
 
+    def upsert_comments(self, number: int, prefix: str, bodies: list[str]) -> None:
+        """One comment per part (markers `<!-- prefix:N -->`), edited in place; parts a
+        longer plan left behind are emptied, not left to mislead."""
+        path = f"/repos/{self.repository}/issues/{number}/comments"
+        existing = {}
+        for comment in self._pages(path, {}):
+            text = comment.get("body") or ""
+            if text.startswith(f"<!-- {prefix}:"):
+                existing[text.split("\n", 1)[0]] = comment
+        for body in bodies:
+            marker = body.split("\n", 1)[0]
+            comment = existing.pop(marker, None)
+            if comment is None:
+                self._call("POST", path, json={"body": body})
+            elif comment["body"] != body:
+                url = f"/repos/{self.repository}/issues/comments/{comment['id']}"
+                self._call("PATCH", url, json={"body": body})
+        for marker, comment in existing.items():
+            stale = f"{marker}\n*(this part is no longer used: the plan is shorter now)*"
+            if comment["body"] != stale:
+                url = f"/repos/{self.repository}/issues/comments/{comment['id']}"
+                self._call("PATCH", url, json={"body": stale})
+
     def close_session(self) -> None:
         self.client.close()
 

@@ -130,9 +130,20 @@ class FakeGitHub:
                     comments = fake.comments.setdefault(int(parts[1]), [])
                     if method == "GET":
                         return self._list(comments, query)
+                    text = self._body()["body"]
+                    if len(text) > 65536:  # GitHub's limit
+                        return self._send(
+                            422,
+                            {
+                                "message": "Validation Failed",
+                                "errors": [
+                                    {"message": "Body is too long (maximum is 65536 characters)"}
+                                ],
+                            },
+                        )
                     comment = {
                         "id": 500 + fake.next_id,
-                        "body": self._body()["body"],
+                        "body": text,
                         "user": {"login": "hrsync-bot"},
                         "html_url": "https://github.example/c",
                     }
@@ -143,7 +154,10 @@ class FakeGitHub:
                     for comments in fake.comments.values():
                         for comment in comments:
                             if comment["id"] == int(parts[2]):
-                                comment["body"] = self._body()["body"]
+                                text = self._body()["body"]
+                                if len(text) > 65536:
+                                    return self._send(422, {"message": "Body is too long"})
+                                comment["body"] = text
                                 return self._send(200, comment)
                 return self._send(404, {"message": "Not Found"})
 

@@ -104,3 +104,34 @@ def test_a_forge_error_leaves_main_and_the_branches_as_they_were(runner, tmp_pat
             run_sync(runner, forge=_forge(fake, sleep=lambda s: None), apply=True)
     assert remote_heads(tmp_path) == before
     assert git.Repo(runner).active_branch.name == "main"
+
+
+def test_a_plan_over_githubs_comment_limit_is_split_and_edited_in_place():
+    from markdown_it import MarkdownIt
+
+    from reconciler.gitops.comments import split_comment
+
+    header = "| | kind | id | name | change |\n|---|---|---|---|---|"
+    rows = [
+        f"| ➕ create | member | `{i}` | Person {i} | email: p{i}@acme.example |"
+        for i in range(2000)
+    ]
+    body = "### hrsync plan\n\n#### Members (2000)\n\n" + header + "\n" + "\n".join(rows) + "\n"
+    body = body + body[: 100_000 - len(body)] if len(body) < 100_000 else body
+    assert len(body) >= 100_000
+    parts = split_comment(body, "hrsync:plan")
+    assert len(parts) >= 2 and all(len(p) <= 65_536 for p in parts)
+    gfm = MarkdownIt("commonmark").enable("table")
+    for part in parts[1:]:  # a table cut in two repeats its header: each part renders alone
+        assert "<table>" in gfm.render(part)
+    with FakeGitHub() as fake:
+        forge = _forge(fake)
+        pr = forge.open("hrsync/members", "t", "b")
+        forge.upsert_comments(pr.number, "hrsync:plan", parts)
+        forge.upsert_comments(pr.number, "hrsync:plan", parts)  # nothing new: no duplicate
+        assert len(fake.comments[pr.number]) == len(parts)
+        short = split_comment("### hrsync plan: No changes.", "hrsync:plan")
+        forge.upsert_comments(pr.number, "hrsync:plan", short)
+        bodies = [c["body"] for c in fake.comments[pr.number]]
+        assert len(bodies) == len(parts) and bodies[0].endswith("No changes.")
+        assert all("no longer used" in b for b in bodies[1:])

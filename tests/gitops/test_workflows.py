@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import git
@@ -10,7 +11,13 @@ from click.testing import CliRunner
 
 from reconciler import operations as ops
 from reconciler.cli.main import cli
-from reconciler.gitops.workflows import WORKFLOW_DIR, workflow_problems, write_workflows
+from reconciler.gitops.workflows import (
+    PINNED_ACTIONS,
+    WORKFLOW_DIR,
+    install_spec,
+    workflow_problems,
+    write_workflows,
+)
 
 
 def _github(root):
@@ -81,3 +88,87 @@ def test_validate_fails_when_a_schedule_disagrees_with_the_policy(runner):
 def test_a_local_repository_needs_no_workflows(runner):
     assert workflow_problems(ops.Repo.open(runner)) == []
     assert git.Repo(runner).is_dirty() is False
+
+
+SHA_PINNED = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}")
+
+
+def _personio_scim_github(root):
+    """A deployment with secrets in every block: an HRIS, a platform, an app token."""
+    config = root / "hrsync.yaml"
+    text = re.sub(
+        r"^source:\n(  .*\n)+", "source: {type: personio}\n", config.read_text(), flags=re.M
+    )
+    text = re.sub(
+        r"^target:\n(  .*\n)+",
+        "target: {type: scim, base_url: 'https://people.example/scim/v2'}\n",
+        text,
+        flags=re.M,
+    )
+    text = text.replace("type: local ", "type: github\n  token_env: HRSYNC_APP_TOKEN #")
+    config.write_text(text)
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_tag_in_a_comment(runner):
+    _personio_scim_github(runner)
+    for path in write_workflows(ops.Repo.open(runner)):
+        text = path.read_text()
+        uses = re.findall(r"^\s*- uses: (.*)$", text, flags=re.M)
+        assert len(uses) == 2, path.name
+        for line in uses:
+            action, _, comment = line.partition(" # ")
+            assert SHA_PINNED.fullmatch(action), line
+            assert re.fullmatch(r"v\d+\.\d+\.\d+", comment), line
+        assert [u.partition(" # ")[0] for u in uses] == [
+            a.partition(" # ")[0] for a in PINNED_ACTIONS
+        ]
+
+
+def test_each_secret_reaches_only_the_jobs_that_read_it(runner):
+    _personio_scim_github(runner)
+    write_workflows(ops.Repo.open(runner))
+    hris = {"PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"}
+    expected = {
+        "hrsync-sync-members.yml": hris | {"SCIM_TOKEN", "HRSYNC_APP_TOKEN"},
+        "hrsync-plan.yml": {"SCIM_TOKEN", "HRSYNC_APP_TOKEN"},  # no HRIS secret
+        "hrsync-apply.yml": {"SCIM_TOKEN"},
+    }
+    for name, secrets in expected.items():
+        text = (runner / WORKFLOW_DIR / name).read_text()
+        (job,) = yaml.safe_load(text)["jobs"].values()
+        used = set(re.findall(r"secrets\.(\w+)", text))
+        assert used == secrets, name
+        run_step_env = set()
+        for step in job["steps"]:
+            for key, value in step.get("env", {}).items():
+                if "secrets." in value:
+                    assert value == f"${{{{ secrets.{key} }}}}"
+                    run_step_env.add(key)
+        # the app token also reaches checkout (to push), the rest only the hrsync step
+        assert run_step_env == secrets, name
+
+
+def test_hrsync_is_installed_at_one_exact_version(runner, monkeypatch):
+    from importlib import metadata
+
+    _github(runner)
+    repo = ops.Repo.open(runner)
+    assert install_spec(repo.config) == f"hrsync=={metadata.version('hrsync')}"
+    write_workflows(repo)
+    text = (runner / WORKFLOW_DIR / "hrsync-sync-teams.yml").read_text()
+    assert f"run: python -m pip install 'hrsync=={metadata.version('hrsync')}'" in text
+    config = runner / "hrsync.yaml"
+    config.write_text(config.read_text() + "  version: 1.2.3\n")
+    assert install_spec(ops.Repo.open(runner).config) == "hrsync==1.2.3"
+    config.write_text(config.read_text() + "  install: git+https://example.invalid/hrsync@abc\n")
+    assert install_spec(ops.Repo.open(runner).config) == "git+https://example.invalid/hrsync@abc"
+
+
+def test_the_embedded_database_and_no_forge_are_written_with_a_loud_warning(runner, caplog):
+    written = write_workflows(ops.Repo.open(runner))
+    assert len(written) == 5
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("target: sqlite is the embedded database")
+    assert "every CI run starts from an empty one" in warnings[0]
+    assert warnings[1].startswith("forge: local opens no pull requests")
