@@ -127,11 +127,17 @@ def review_approve(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--build-graph",
+    is_flag=True,
+    help="First write git's commit graph with changed paths (once; sync keeps it up to date).",
+)
 @click.pass_context
-def history(ctx, member, team, job, since, fmt: str) -> None:
+def history(ctx, member, team, job, since, fmt: str, build_graph: bool) -> None:
     """Every change to state/ from git alone: when, which commit, field before → after,
     automatic or approved (pull request, who merged it)."""
     from reconciler.gitops.checkout import Checkout
+    from reconciler.gitops.history import graph_hint, refresh_commit_graph
     from reconciler.gitops.history import history as read_history
     from reconciler.gitops.pipeline import settings_of
 
@@ -139,12 +145,17 @@ def history(ctx, member, team, job, since, fmt: str) -> None:
     settings = settings_of(ops.Repo.open(root))
     checkout = Checkout(root, settings)
     main = checkout.rev(settings.main) or "HEAD"
+    if build_graph and not refresh_commit_graph(root):
+        click.echo("! the commit graph could not be written; reading history without it", err=True)
+    hint = None if build_graph else graph_hint(checkout.repo, main)
     since_day: date | None = since.date() if since else None
     events = read_history(checkout.repo, main, member=member, team=team, job=job, since=since_day)
     if fmt == "json":
         click.echo(json.dumps([e.data() for e in events], indent=2, ensure_ascii=False))
-        return
-    _echo(gitops_render.history_text, events)
+    else:
+        _echo(gitops_render.history_text, events)
+    if hint:
+        click.echo(hint, err=True)
 
 
 @click.command()

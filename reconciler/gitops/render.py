@@ -32,6 +32,8 @@ def history_text(events: list[Event], out: TextIO) -> None:
         for name, old, new in change.fields:
             if name != "id":
                 out.write(f"      {name}: {value(old)} → {value(new)}\n")
+        if change.unreadable:
+            out.write(f"      unreadable: {value(change.unreadable)[1:-1]}\n")
     out.write(f"{len(events)} change(s).\n")
 
 
