@@ -22,7 +22,6 @@ error after a branch push puts that branch back where it was.
 from __future__ import annotations
 
 import logging
-import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,6 +60,7 @@ from reconciler.gitops.guard import (
     trip_message,
     window_counts,
 )
+from reconciler.gitops.history import refresh_commit_graph
 from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.state.entities import render_entity
 from reconciler.state.tree import STATE_DIR
@@ -156,7 +156,7 @@ def run_sync(
                 )
         finally:
             forge.close_session()
-        refresh_commit_graph(checkout)
+        keep_commit_graph(checkout)
         if apply:
             _apply_main(repo, night.state_after, report, max_deletes)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
@@ -170,22 +170,13 @@ def run_sync(
     return report
 
 
-def refresh_commit_graph(checkout: Checkout) -> None:
-    """Keep git's commit graph (with changed paths) current, so `hrsync history` stays fast on
-    years of nights. Best effort: an old git without it only makes history slower."""
-    subprocess.run(
-        [
-            "git",
-            "--git-dir",
-            str(checkout.git_dir),
-            "commit-graph",
-            "write",
-            "--reachable",
-            "--changed-paths",
-            "--split",
-        ],
-        capture_output=True,
-    )
+def keep_commit_graph(checkout: Checkout) -> None:
+    """Add tonight's commits to git's commit graph (with changed paths) where one exists, so
+    `hrsync history` stays fast on years of nights. A fresh CI clone has none and builds none:
+    that full build would be thrown away with the runner (`history --build-graph` makes one)."""
+    objects = checkout.git_dir / "objects" / "info"
+    if (objects / "commit-graph").exists() or (objects / "commit-graphs").exists():
+        refresh_commit_graph(checkout.root)
 
 
 def _apply_main(repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes) -> None:

@@ -391,8 +391,14 @@ def test_a_generated_history_reads_the_same_with_the_commit_graph(generated):
     assert has_changed_paths_graph(repo)
 
 
-def test_the_nightly_sync_leaves_a_graph_history_uses(runner):
+def test_the_nightly_sync_keeps_a_graph_where_one_exists_and_builds_none_in_a_fresh_clone(
+    runner,
+):
+    from reconciler.gitops.history import refresh_commit_graph
     from reconciler.gitops.pipeline import run_sync
 
+    run_sync(runner)  # a fresh clone, as on a CI runner: a full build would be thrown away
+    assert not has_changed_paths_graph(git.Repo(runner))
+    assert refresh_commit_graph(runner)  # an auditor's clone: `history --build-graph`
     run_sync(runner)
     assert has_changed_paths_graph(git.Repo(runner))
