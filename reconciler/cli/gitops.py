@@ -233,12 +233,7 @@ def guard_status(ctx) -> None:
     counts = window_counts(checkout, main, repo.policy.window_days, today())
     desired = repo.state()
     for kind in KINDS:
-        managed = (
-            sum(1 for m in desired.members.values() if m.active)
-            if kind == "members"
-            else len(desired.of(kind))
-        )
-        allowed = allowed_removals(repo.policy, managed)
+        allowed = allowed_removals(repo.policy, desired.managed(kind))
         entry = state.paused.get(kind)
         status = (
             f"PAUSED since {entry.get('since')} ({entry.get('removals')} removals of "

@@ -21,11 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from reconciler.core.desired import _resolve_member_references, _resolve_team_parents, with_coaches
-from reconciler.core.model import DesiredState, Team
+from reconciler.core.model import SINGULAR, DesiredState, Team
 from reconciler.core.policies import Policy
-from reconciler.core.propose import Proposal, ProposedChange
-
-SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
+from reconciler.core.propose import Proposal, ProposedChange, comparable
 
 
 @dataclass(frozen=True)
@@ -184,13 +182,9 @@ def _coaches_of_written(teams: dict, stored: dict, members: dict) -> dict:
     file says (a `derived` commit brings those up to date, see `coaches_refresh`)."""
     derived = with_coaches(teams, members)
     return {
-        k: derived[k] if k not in stored or _comparable(stored[k]) != _comparable(t) else stored[k]
+        k: derived[k] if k not in stored or comparable(stored[k]) != comparable(t) else stored[k]
         for k, t in teams.items()
     }
-
-
-def _comparable(entity):
-    return replace(entity, coaches=()) if isinstance(entity, Team) else entity
 
 
 def _effective(kind, base: DesiredState, state: DesiredState, notes, mode: str) -> tuple:
@@ -210,7 +204,7 @@ def _effective(kind, base: DesiredState, state: DesiredState, notes, mode: str) 
             changes.append(ProposedChange(kind, "import", key, old, after, mode, note))
         elif after is None:
             changes.append(ProposedChange(kind, "cleanup", key, before, None, mode, ""))
-        elif _comparable(before) != _comparable(after):
+        elif comparable(before) != comparable(after):
             original = notes.get(key)
             note = original.note if original is not None else ""
             if kind == "members" and before.active != after.active:

@@ -23,12 +23,6 @@ def is_removal(change: ProposedChange) -> bool:
     return change.kind == "members" and change.note == "deactivation"
 
 
-def _managed(proposal: Proposal, kind: str) -> int:
-    if kind == "members":  # as the mass-removal check counts: the people who can still log in
-        return sum(1 for m in proposal.current.members.values() if m.active)
-    return len(proposal.current.of(kind))
-
-
 def allowed_removals(policy: Policy, managed: int) -> int:
     return max(policy.min_removal_floor, math.floor(policy.max_removal_share * managed))
 
@@ -56,7 +50,7 @@ def apply_guard(
         tonight = [c for c in changes if c.kind == kind and c.mode == "automatic" and is_removal(c)]
         if not tonight:
             continue
-        managed = _managed(proposal, kind)
+        managed = proposal.current.managed(kind)
         total = window.get(kind, 0) + len(tonight)
         if kind not in paused and total <= allowed_removals(policy, managed):
             continue

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 KINDS = ("teams", "jobs", "members")
+SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 
 
 @dataclass(frozen=True)
@@ -188,3 +189,10 @@ class DesiredState:
 
     def of(self, kind: str) -> dict:
         return getattr(self, kind)
+
+    def managed(self, kind: str) -> int:
+        """What removals are measured against: the members who can still log in, or every
+        team or job."""
+        if kind == "members":
+            return sum(1 for m in self.members.values() if m.active)
+        return len(self.of(kind))

@@ -102,7 +102,7 @@ def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: da
                 changes.append(_change(policy, kind, "import", key, None, want[key]))
         for key in sorted(want.keys() & have.keys()):
             before, after = have[key], want[key]
-            if _comparable(before) != _comparable(after):
+            if comparable(before) != comparable(after):
                 changes.append(
                     _change(
                         policy, kind, "sync", key, before, after, _sync_note(kind, before, after)
@@ -159,7 +159,7 @@ def _change(policy: Policy, kind, action, key, before, after, note="", force_man
     return ProposedChange(kind, action, key, before, after, mode, note)
 
 
-def _comparable(entity):
+def comparable(entity):
     # Coaches are derived from the members; they follow whatever member changes are accepted.
     return replace(entity, coaches=()) if isinstance(entity, Team) else entity
 
@@ -173,7 +173,7 @@ def _sync_note(kind: str, before, after) -> str:
 
 
 def _is_mass_removal(changes, current: DesiredState, policy: Policy) -> tuple[int, int] | None:
-    managed = sum(1 for m in current.members.values() if m.active)
+    managed = current.managed("members")
     removals = sum(
         1
         for c in changes

@@ -133,9 +133,6 @@ class Checkout:
         self.advance_main(remote_main)
         return remote_main
 
-    def start_branch(self, branch: str, start: str) -> None:
-        self._run("checkout", "-q", "-B", branch, start)
-
     def push_main(self, sha: str = "HEAD") -> None:
         main = self.settings.main
         try:

@@ -26,12 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.core.model import KINDS, entity_from_data
+from reconciler.core.model import KINDS, SINGULAR, entity_from_data
 from reconciler.core.propose import Proposal, ProposedChange
 from reconciler.errors import InvalidInput
 from reconciler.gitops.checkout import Checkout
 from reconciler.gitops.commits import content_digest, proposed_digests
-from reconciler.state.entities import SINGULAR
 from reconciler.state.loader import (
     MAX_STATE_FILE_BYTES,
     dump_yaml,

@@ -30,10 +30,9 @@ from pathlib import Path
 import git
 
 from reconciler.core.ids import is_id
-from reconciler.core.model import KINDS, Member, entity_from_data, field_diff
+from reconciler.core.model import KINDS, SINGULAR, Member, entity_from_data, field_diff
 from reconciler.errors import ConfigError, InvalidInput
 from reconciler.gitops.commits import trailers_of
-from reconciler.state.entities import SINGULAR
 from reconciler.state.loader import MAX_STATE_FILE_BYTES, parse_state_yaml
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,9 @@ import html
 import re
 from typing import TextIO
 
-from reconciler.core.model import KINDS
+from reconciler.core.model import KINDS, SINGULAR
 from reconciler.core.plan import Plan
 from reconciler.core.propose import Proposal
-from reconciler.render.text import SINGULAR
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 COLLAPSE_AFTER = 10

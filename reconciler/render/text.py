@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from reconciler.core.model import KINDS
+from reconciler.core.model import KINDS, SINGULAR
 from reconciler.core.plan import Plan
 from reconciler.core.platform import PlatformState
 from reconciler.core.propose import Proposal
 
-SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 PLAN_MARKS = {"create": "+", "update": "~", "deactivate": "v", "reactivate": "^", "delete": "-"}
 PROPOSAL_MARKS = {"import": "+", "sync": "~", "cleanup": "-"}
 

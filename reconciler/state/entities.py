@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from reconciler.core.ids import is_email, is_id
-from reconciler.core.model import entity_data
+from reconciler.core.model import SINGULAR, entity_data
 from reconciler.state.loader import dump_yaml
 
-SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 KEYS = {
     "teams": ("id", "name", "parent", "coaches"),
     "jobs": ("id", "name"),

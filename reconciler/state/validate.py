@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.core.graph import cycle_path, find_cycle_members
-from reconciler.core.model import DesiredState
+from reconciler.core.model import SINGULAR, DesiredState
 from reconciler.errors import Problem
-from reconciler.state.entities import SINGULAR
 
 Locate = Callable[[str, str], tuple]
 """(kind, id) -> (label, Lines) of the file that holds the entity."""

@@ -4,7 +4,6 @@ converges, each proposal holds one kind, and a night without proposals leaves th
 from __future__ import annotations
 
 import csv
-import re
 import subprocess
 
 import git
@@ -16,25 +15,13 @@ from reconciler.cli.main import cli
 from reconciler.gitops.pipeline import run_sync
 from reconciler.gitops.review import approve, pending
 from tests.gitops.conftest import REVIEWER, remote_heads
+from tests.gitops.test_kills import set_modes
 
 
 def hrsync(root, *args):
     result = CliRunner().invoke(cli, ["-C", str(root), *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
-
-
-def set_policy(root, kind: str, **modes: str) -> None:
-    """set_policy(root, "members", import_="automatic"): one kind's modes, committed, pushed."""
-    path = root / "policies/sync.yaml"
-    text = path.read_text()
-    for action, mode in modes.items():
-        action = action.rstrip("_")
-        text = re.sub(rf"^({kind}:.*?\b{action}: )\w+", rf"\g<1>{mode}", text, flags=re.M)
-    path.write_text(text)
-    repo = git.Repo(root)
-    repo.git.commit("-qam", "policy", env=REVIEWER.env())
-    repo.git.push("-q", "origin", "main")
 
 
 def checkout_shows_main(root) -> None:
@@ -117,9 +104,9 @@ def test_an_empty_export_leaves_every_proposal_as_it_was(runner, tmp_path):
 
 
 def test_a_failed_apply_fails_the_night_and_the_next_night_makes_it_good(runner, tmp_path):
-    set_policy(runner, "members", import_="automatic", sync="automatic", cleanup="automatic")
-    set_policy(runner, "teams", import_="automatic")
-    set_policy(runner, "jobs", import_="automatic")
+    set_modes(runner, members="import: automatic, sync: automatic, cleanup: automatic")
+    set_modes(runner, teams="import: automatic")
+    set_modes(runner, jobs="import: automatic")
     assert hrsync(runner, "sync").exit_code == 0
     # Eight people leave the HRIS at once: more than max_deletes (5) allows apply to delete.
     rows = list(csv.reader((runner / "hris/export.csv").read_text().splitlines()))
@@ -141,7 +128,7 @@ def test_a_failed_apply_fails_the_night_and_the_next_night_makes_it_good(runner,
 
 def test_approving_a_mass_removal_says_merged_why_apply_stopped_and_how_to_go_on(runner):
     for kind in ("teams", "jobs", "members"):
-        set_policy(runner, kind, import_="automatic")
+        set_modes(runner, **{kind: "import: automatic"})
     run_sync(runner, apply=True)
     rows = list(csv.reader((runner / "hris/export.csv").read_text().splitlines()))
     with (runner / "hris/export.csv").open("w", newline="") as handle:
