@@ -24,18 +24,18 @@ from pathlib import Path
 import git
 
 from reconciler import operations as ops
+from reconciler.gitops.approval import approve, find_pending, pending
 from reconciler.gitops.body import pull_request_body
 from reconciler.gitops.commits import Identity, commit_paths
-from reconciler.gitops.dropped import Ledger
+from reconciler.gitops.dropped import DropLedger
 from reconciler.gitops.history import history
 from reconciler.gitops.pipeline import run_sync, settings_of
-from reconciler.gitops.render import (
+from reconciler.render.gitops_text import (
     history_text,
     pending_text,
     proposal_detail_text,
     sync_text,
 )
-from reconciler.gitops.review import approve, find_pending, pending
 from reconciler.render.text import plan_text, platform_text, proposal_text
 from reconciler.reviews.listing import render_export
 from reconciler.reviews.model import Review
@@ -176,7 +176,7 @@ def _night(directory: Path, say: Say, title: str) -> None:
         f"== what the HRIS says: {len(snapshot.employees)} employees, {len(snapshot.teams)} "
         f"teams, {len(snapshot.jobs)} jobs; `hrsync propose` compared with main:"
     )
-    proposal = Ledger.load(directory).without_dropped(ops.make_proposal(repo, snapshot))
+    proposal = DropLedger.load(directory).without_dropped(ops.make_proposal(repo, snapshot))
     say(_rendered(proposal_text, proposal))
     say("== hrsync sync (the nightly run)")
     say(_rendered(sync_text, run_sync(directory, apply=True)))

@@ -12,7 +12,7 @@ from reconciler.cli.lazy import lazy
 from reconciler.cli.output import repo_root
 from reconciler.core.model import KINDS
 
-gitops_render = lazy("reconciler.gitops.render")
+gitops_text = lazy("reconciler.render.gitops_text")
 ops = lazy("reconciler.operations")
 
 KIND_CHOICE = click.Choice([*KINDS, "all"])
@@ -39,7 +39,7 @@ def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
-    _echo(gitops_render.sync_text, report)
+    _echo(gitops_text.sync_text, report)
     if report.apply_error is not None:
         ctx.exit(1)
 
@@ -59,9 +59,9 @@ def review() -> None:
 @click.pass_context
 def review_list(ctx) -> None:
     """The proposals waiting for review."""
-    from reconciler.gitops.review import pending
+    from reconciler.gitops.approval import pending
 
-    _echo(gitops_render.pending_text, pending(repo_root(ctx)))
+    _echo(gitops_text.pending_text, pending(repo_root(ctx)))
 
 
 @review.command("show")
@@ -69,9 +69,9 @@ def review_list(ctx) -> None:
 @click.pass_context
 def review_show(ctx, kind: str) -> None:
     """One proposal, entity by entity, field before → after."""
-    from reconciler.gitops.review import find_pending
+    from reconciler.gitops.approval import find_pending
 
-    _echo(gitops_render.proposal_detail_text, find_pending(repo_root(ctx), kind))
+    _echo(gitops_text.proposal_detail_text, find_pending(repo_root(ctx), kind))
     click.echo(f"\nApprove with `hrsync review approve {kind}`; leave items out with --drop ID.")
 
 
@@ -91,7 +91,7 @@ def review_approve(
 ):
     """Merge hrsync/KIND into main (merge commit by the approver, Approved-by trailer), then
     apply. Exit 1 when apply stops after the merge; the output says how to go on."""
-    from reconciler.gitops.review import approve, approver_identity
+    from reconciler.gitops.approval import approve, approver_identity
 
     root = repo_root(ctx)
     result = approve(
@@ -153,7 +153,7 @@ def history(ctx, member, team, job, since, fmt: str, build_graph: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps([e.data() for e in events], indent=2, ensure_ascii=False))
     else:
-        _echo(gitops_render.history_text, events)
+        _echo(gitops_text.history_text, events)
     if hint:
         click.echo(hint, err=True)
 
@@ -254,10 +254,10 @@ def guard_status(ctx) -> None:
 def guard_release(ctx, kind: str, as_: str | None) -> None:
     """Acknowledge the removals so far and let automatic removals of KIND go on: a commit on
     main with you as its author."""
+    from reconciler.gitops.approval import approver_identity
     from reconciler.gitops.checkout import Checkout, sync_lock
     from reconciler.gitops.guard import release
     from reconciler.gitops.pipeline import settings_of
-    from reconciler.gitops.review import approver_identity
 
     root = repo_root(ctx)
     person = approver_identity(root, as_)

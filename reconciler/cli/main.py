@@ -111,7 +111,7 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
             snapshot = ops.fetch_snapshot(repo, progress)
     proposal = ops.make_proposal(repo, snapshot)
     # What a reviewer dropped stays dropped here too, as in the nightly run.
-    reviewed = dropped_ledger.Ledger.load(repo.root).without_dropped(proposal)
+    reviewed = dropped_ledger.DropLedger.load(repo.root).without_dropped(proposal)
     if len(reviewed.changes) != len(proposal.changes):
         dropped = len(proposal.changes) - len(reviewed.changes)
         click.echo(

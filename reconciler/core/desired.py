@@ -23,14 +23,14 @@ from reconciler.core.policies import Policy
 
 
 @dataclass(frozen=True)
-class Rendered:
+class Derived:
     state: DesiredState
     warnings: tuple[str, ...]
     rehires: dict[str, str]  # new member id -> id of the existing member with the same e-mail
     waiting: tuple[str, ...] = ()  # future hires not imported yet
 
 
-def render(snapshot: Snapshot, current: DesiredState, policy: Policy, today: date) -> Rendered:
+def derive(snapshot: Snapshot, current: DesiredState, policy: Policy, today: date) -> Derived:
     warnings: list[str] = []
     waiting: list[str] = []
     cutoff = today + timedelta(days=policy.start_lead_days)
@@ -88,7 +88,7 @@ def render(snapshot: Snapshot, current: DesiredState, policy: Policy, today: dat
     teams = _resolve_team_parents(teams, warnings)
     members = _resolve_member_references(members, teams, jobs, warnings)
     teams = with_coaches(teams, members)
-    return Rendered(
+    return Derived(
         DesiredState(teams=teams, jobs=jobs, members=members),
         tuple(warnings),
         rehires,

@@ -25,7 +25,7 @@ from reconciler.core.platform import Duplicate, PlatformState
 from reconciler.errors import SafetyError
 
 Entity = Member | Team | Job
-ACTIONS = ("create", "update", "deactivate", "reactivate", "delete")
+CHANGE_ACTIONS = ("create", "update", "deactivate", "reactivate", "delete")
 FORMAT_VERSION = 1
 
 
@@ -100,7 +100,7 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = dict.fromkeys(ACTIONS, 0)
+        counts = dict.fromkeys(CHANGE_ACTIONS, 0)
         for change in self.changes:
             counts[change.action] += 1
         return counts
@@ -109,7 +109,7 @@ class Plan:
         if not self.changes:
             return "No changes. The platform matches state/."
         counts = self.summary
-        return "Plan: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS) + "."
+        return "Plan: " + ", ".join(f"{counts[a]} to {a}" for a in CHANGE_ACTIONS) + "."
 
     @property
     def data(self) -> dict:

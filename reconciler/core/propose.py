@@ -8,12 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from reconciler.core.desired import render, resolve
+from reconciler.core.desired import derive, resolve
 from reconciler.core.model import KINDS, DesiredState, Snapshot, Team, field_diff
-from reconciler.core.policies import Policy
+from reconciler.core.policies import ACTIONS, Policy
 from reconciler.core.snapshot_check import check_snapshot
-
-ACTIONS = ("import", "sync", "cleanup")
 
 
 @dataclass(frozen=True)
@@ -77,14 +75,14 @@ def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: da
     if not snapshot.employees:
         return _nothing(snapshot, current, digest, "the HRIS returned no employees")
 
-    rendered = render(snapshot, current, policy, today)
-    proposed = rendered.state
-    replaced = set(rendered.rehires.values())
+    derived = derive(snapshot, current, policy, today)
+    proposed = derived.state
+    replaced = set(derived.rehires.values())
     changes: list[ProposedChange] = []
     for kind in KINDS:
         want, have = proposed.of(kind), current.of(kind)
         for key in sorted(want.keys() - have.keys()):
-            old_id = rendered.rehires.get(key) if kind == "members" else None
+            old_id = derived.rehires.get(key) if kind == "members" else None
             if old_id is not None:
                 changes.append(
                     _change(
@@ -114,7 +112,7 @@ def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: da
             changes.append(_change(policy, kind, "cleanup", key, have[key], None))
     changes = [c for c in changes if c.mode != "off"]
 
-    warnings = list(rendered.warnings)
+    warnings = list(derived.warnings)
     mass = _is_mass_removal(changes, current, policy)
     if mass:
         removals, managed = mass
@@ -136,7 +134,7 @@ def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: da
         digest,
         snapshot.source,
         mass_removal=bool(mass),
-        waiting=rendered.waiting,
+        waiting=derived.waiting,
     )
 
 

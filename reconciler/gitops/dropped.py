@@ -66,14 +66,14 @@ class Drop:
         }
 
 
-class Ledger:
+class DropLedger:
     """policies/dropped.yaml in memory."""
 
     def __init__(self, entries: dict[str, list[dict]]):
         self.entries = {kind: list(entries.get(kind) or []) for kind in KINDS}
 
     @classmethod
-    def load(cls, root: Path) -> Ledger:
+    def load(cls, root: Path) -> DropLedger:
         path = root / DROPPED_FILE
         if not path.exists():
             return cls({})

@@ -47,7 +47,7 @@ from reconciler.gitops.commits import (
 from reconciler.gitops.dropped import (
     DROPPED_FILE,
     Drop,
-    Ledger,
+    DropLedger,
     find_drops,
     last_proposal_commit,
     ledger_message,
@@ -160,7 +160,7 @@ def run_sync(
         if apply:
             _apply_main(repo, night.state_after, report, max_deletes)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
-            from reconciler.gitops.reviews_step import file_reviews
+            from reconciler.gitops.report_filing import file_reviews
 
             report.reviews, subject = file_reviews(
                 root, checkout, settings, repo.config.reviews.get("ledger")
@@ -216,7 +216,7 @@ def decide_night(
     bot = checkout.settings.bot
     state = repo.state()
     raw = propose(snapshot, state, repo.policy, today())
-    ledger = Ledger.load(repo.root)
+    ledger = DropLedger.load(repo.root)
     specs: list[CommitSpec] = []
     added = [d for kind in kinds for d in find_drops(checkout, kind) if ledger.add(d)]
     pruned = ledger.prune(raw, kinds)

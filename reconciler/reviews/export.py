@@ -43,7 +43,7 @@ from pathlib import Path
 from reconciler.core.interfaces import Progress, Source
 from reconciler.errors import HrsyncError
 from reconciler.reviews.fonts import MissingGlyphs, ReportFonts, bundled_fonts
-from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version, filed
+from reconciler.reviews.ledger import FILED, PENDING, FilingLedger, Version, filed
 from reconciler.reviews.model import Review, ReviewSubject
 from reconciler.reviews.naming import review_filename
 from reconciler.reviews.pdf import check_review, render_review_pdf
@@ -138,7 +138,7 @@ def export_reviews(
     `source` may be None for a dry run.
     """
     report = _Report(company, today, fonts or bundled_fonts())
-    ledger = Ledger.load(ledger_path, ledger_label or str(ledger_path))
+    ledger = FilingLedger.load(ledger_path, ledger_label or str(ledger_path))
     reviews = store.reviews()
     drafts = sum(1 for r in reviews if not r.finished)
     finished = [r for r in reviews if r.finished]
@@ -181,7 +181,9 @@ class _Report:
         )
 
 
-def _preview(ledger: Ledger, review: Review, subject: ReviewSubject, report: _Report) -> ExportItem:
+def _preview(
+    ledger: FilingLedger, review: Review, subject: ReviewSubject, report: _Report
+) -> ExportItem:
     record = ledger.reviews.get(review.id)
     latest = record.latest if record else None
     digest = review.content_hash()
@@ -200,7 +202,7 @@ def _preview(ledger: Ledger, review: Review, subject: ReviewSubject, report: _Re
     return _item(review, subject, version, action, WOULD_UPLOAD)
 
 
-def _next_version(ledger: Ledger, review: Review, subject: ReviewSubject) -> Version:
+def _next_version(ledger: FilingLedger, review: Review, subject: ReviewSubject) -> Version:
     """The pending version that files `review` as it is now. A pending version with other
     content is superseded (its number and name are reused): the caller made sure it is not
     in the HRIS."""
@@ -241,7 +243,7 @@ def _item(
 class _Run:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: FilingLedger,
         subjects: Mapping[str, ReviewSubject],
         source: Source,
         report: _Report,

@@ -49,13 +49,13 @@ class ReviewRecord:
 
 
 @dataclass
-class Ledger:
+class FilingLedger:
     path: Path
     label: str
     reviews: dict[str, ReviewRecord] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path, label: str) -> Ledger:
+    def load(cls, path: Path, label: str) -> FilingLedger:
         if not path.is_file():
             return cls(path, label)
         data = parse_yaml(path.read_text(encoding="utf-8"), label)

@@ -36,6 +36,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
+from reconciler.core.interfaces import Applied
 from reconciler.core.plan import Change
 from reconciler.errors import TargetError
 from reconciler.targets.scim_bulk import Write, write_bulk
@@ -55,8 +56,6 @@ from reconciler.targets.scim_mapping import (
 )
 
 log = logging.getLogger(__name__)
-
-Applied = Callable[[Change], None]
 
 
 class ScimWriter:

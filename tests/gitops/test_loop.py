@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from reconciler import operations as ops
 from reconciler.cli.main import cli
+from reconciler.gitops.approval import approve, pending
 from reconciler.gitops.pipeline import run_sync
-from reconciler.gitops.review import approve, pending
 from tests.gitops.conftest import REVIEWER, remote_heads
 from tests.gitops.test_kills import set_modes
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from reconciler import operations as ops
 from reconciler.cli.main import cli
+from reconciler.gitops.approval import approve, pending
 from reconciler.gitops.pipeline import run_sync
-from reconciler.gitops.review import approve, pending
 from tests.gitops.conftest import REVIEWER, new_export, remote_heads, reviewer_clone
 
 

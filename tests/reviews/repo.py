@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from reconciler.core.model import Job, Member, Team
-from reconciler.reviews.ledger import FILED, PENDING, Ledger, Version
+from reconciler.reviews.ledger import FILED, PENDING, FilingLedger, Version
 from reconciler.reviews.store import upsert_review
 from reconciler.state.entities import render_entity
 from reconciler.state.policy_files import policy_text
@@ -62,7 +62,7 @@ def make_repo(root: Path, *, source_path: str = "hris/employees.csv") -> Path:
 
 def add_history(root: Path) -> None:
     """A ledger where 1002 is filed as is, 1003 was pending and 1005 changed since filing."""
-    ledger = Ledger.load(root / "reviews" / "ledger.yaml", "reviews/ledger.yaml")
+    ledger = FilingLedger.load(root / "reviews" / "ledger.yaml", "reviews/ledger.yaml")
     ledger.set_latest(
         "rv-1002-q4",
         "1002",

@@ -15,7 +15,7 @@ from reconciler.reviews.export import (
     export_reviews,
 )
 from reconciler.reviews.fonts import report_fonts
-from reconciler.reviews.ledger import PENDING, Ledger, Version
+from reconciler.reviews.ledger import PENDING, FilingLedger, Version
 from reconciler.reviews.model import ReviewSubject
 from tests.reviews.fakes import FakeSource
 from tests.reviews.fixtures import SUBJECTS, review
@@ -145,7 +145,7 @@ def _crash_after_upload(tmp_path, source):
     ledger_path = tmp_path / "ledger.yaml"
     r = review("rv-1", "1001")
     filename = "2026-Q4 review — Zoë Øvergaard.pdf"
-    ledger = Ledger.load(ledger_path, "ledger.yaml")
+    ledger = FilingLedger.load(ledger_path, "ledger.yaml")
     ledger.set_latest("rv-1", "1001", Version(1, r.content_hash(), filename, PENDING))
     ledger.save()
     source.documents[("1001", filename)] = b"%PDF- uploaded before the crash"
@@ -177,7 +177,7 @@ def test_vendor_that_cannot_list_documents_gets_the_pending_review_again(tmp_pat
 def test_pending_version_superseded_by_new_content_is_replaced_not_kept(tmp_path):
     source = FakeSource()
     ledger_path = tmp_path / "ledger.yaml"
-    ledger = Ledger.load(ledger_path, "ledger.yaml")
+    ledger = FilingLedger.load(ledger_path, "ledger.yaml")
     stale = Version(1, "0" * 64, "2026-Q4 review — Zoë Øvergaard.pdf", PENDING)
     ledger.set_latest("rv-1", "1001", stale)
     ledger.save()
@@ -245,10 +245,10 @@ def test_damaged_ledger_is_reported_by_name(tmp_path):
     ledger.write_text("reviews:\n  rv-1: [oops\n", encoding="utf-8")
     syntax = r"reviews/ledger.yaml, line 3, column 1\n  - YAML syntax"
     with pytest.raises(InvalidInput, match=syntax):
-        Ledger.load(ledger, "reviews/ledger.yaml")
+        FilingLedger.load(ledger, "reviews/ledger.yaml")
     ledger.write_text("reviews:\n  rv-1:\n    versions: []\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="reviews/ledger.yaml\n  - not a review ledger"):
-        Ledger.load(ledger, "reviews/ledger.yaml")
+        FilingLedger.load(ledger, "reviews/ledger.yaml")
 
 
 def _pdf_text(content: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Plain-text rendering of `hrsync history` (values JSON-quoted, as in render/text.py)."""
+"""Plain-text views of the GitOps loop: sync reports, pending proposals, `hrsync history`."""
 
 from __future__ import annotations
 
