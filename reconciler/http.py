@@ -1,7 +1,9 @@
-"""HTTP for vendor connectors: retries with bounded, jittered backoff, rate limits honoured and
-kept (`RateLimiter`), errors named.
+"""The one HTTP client: retries with bounded, jittered backoff, rate limits honoured and kept
+(`RateLimiter`), errors named, secrets never in a message.
 
-Every connector talks through `VendorHttp`, so 429/5xx/timeout handling is written once.
+HRIS connectors, the SCIM target and the GitHub forge all talk through `VendorHttp`, so
+429/5xx/timeout handling is written once; each raises its own error class (`error=`) and a
+service with its own rate-limit rules overrides `retry_wait` (GitHub's 403 rate limits).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from reconciler.errors import SourceError
+from reconciler.errors import HrsyncError, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,8 @@ class RateLimiter:
 
 
 class VendorHttp:
-    """An httpx client for one vendor. 401/403 are final (retrying can get the caller blocked).
+    """An httpx client for one service. 401/403 are final (retrying can get the caller blocked)
+    unless `retry_wait` says the response is a rate limit.
 
     Safe to share between threads: httpx's client is, and retries keep their state per call.
     """
@@ -83,9 +86,13 @@ class VendorHttp:
         max_retries: int = 5,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
+        error: type[HrsyncError] = SourceError,
     ):
         self.vendor = vendor
+        self.error = error
+        self.clock = clock
         self.auth_hint = auth_hint  # e.g. "check PERSONIO_CLIENT_ID / PERSONIO_CLIENT_SECRET"
         self.max_retries = max_retries
         self.max_wait = max_wait
@@ -119,32 +126,45 @@ class VendorHttp:
                 response = self.client.request(method, url, **kwargs)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if attempt > self.max_retries:
-                    raise SourceError(
-                        f"{self.vendor}: {method} {url} failed after {attempt} tries: "
+                    raise self.error(
+                        f"{self.vendor}: {method} {_path(url)} failed after {attempt} tries: "
                         f"{type(exc).__name__}"
                     ) from None
                 self._wait(self._backoff(attempt), f"{type(exc).__name__}")
                 continue
             if response.status_code in ok:
                 return response
-            if response.status_code in (401, 403):
-                raise SourceError(
-                    f"{self.vendor}: access denied (HTTP {response.status_code}) on {url}; "
-                    f"{self.auth_hint}"
+            wait = self.retry_wait(response, attempt)
+            if wait is None:
+                raise self._refused(method, url, response)
+            if attempt > self.max_retries:
+                raise self.error(
+                    f"{self.vendor}: {method} {_path(url)} still refused after {attempt} tries "
+                    f"(HTTP {response.status_code}{_detail(response)})"
                 )
-            if response.status_code in RETRY_STATUSES and attempt <= self.max_retries:
-                wait = self._retry_after(response, attempt)
-                if limiter is not None and response.status_code == 429:
-                    # Everyone sharing the limit holds off, this call too (in acquire).
-                    log.info("%s: HTTP 429, pausing requests for %.1f s", self.vendor, wait)
-                    limiter.pause(wait)
-                else:
-                    self._wait(wait, f"HTTP {response.status_code}")
-                continue
-            raise SourceError(
-                f"{self.vendor}: {method} {url} returned HTTP {response.status_code}"
-                f"{_detail(response)}"
+            if limiter is not None and response.status_code == 429:
+                # Everyone sharing the limit holds off, this call too (in acquire).
+                log.info("%s: HTTP 429, pausing requests for %.1f s", self.vendor, wait)
+                limiter.pause(wait)
+            else:
+                self._wait(wait, f"HTTP {response.status_code}")
+
+    def retry_wait(self, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before trying again, or None when this answer is final."""
+        if response.status_code in RETRY_STATUSES:
+            return self._retry_after(response, attempt)
+        return None
+
+    def _refused(self, method: str, url: str, response: httpx.Response) -> HrsyncError:
+        if response.status_code in (401, 403):
+            return self.error(
+                f"{self.vendor}: access denied (HTTP {response.status_code}) on "
+                f"{method} {_path(url)}; {self.auth_hint}"
             )
+        return self.error(
+            f"{self.vendor}: {method} {_path(url)} returned HTTP {response.status_code}"
+            f"{_detail(response)}"
+        )
 
     def get(self, url: str, **kwargs) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -156,7 +176,7 @@ class VendorHttp:
         try:
             return response.json()
         except ValueError:
-            raise SourceError(
+            raise self.error(
                 f"{self.vendor}: {response.request.url.path} returned a body that is not JSON "
                 f"(truncated or wrong endpoint?)"
             ) from None
@@ -179,11 +199,11 @@ class VendorHttp:
             except ValueError:
                 parsed = email.utils.parsedate_to_datetime(value)
                 if parsed is not None:
-                    return min(self.max_wait, max(0.0, parsed.timestamp() - time.time()))
+                    return min(self.max_wait, max(0.0, parsed.timestamp() - self.clock()))
         reset = response.headers.get("X-RateLimit-Reset")
         if reset:
             try:
-                return min(self.max_wait, max(0.0, float(reset) - time.time()))
+                return min(self.max_wait, max(0.0, float(reset) - self.clock()))
             except ValueError:
                 pass
         # Personio asks for at least a second between a 429 and the next try.
@@ -192,6 +212,11 @@ class VendorHttp:
     def _wait(self, seconds: float, why: str) -> None:
         log.info("%s: %s, retrying in %.1f s", self.vendor, why, seconds)
         self.sleep(seconds)
+
+
+def _path(url: str) -> str:
+    """The path only: a query string can carry a cursor, a filter or, on a bad API, a secret."""
+    return httpx.URL(url).path or url
 
 
 def _detail(response: httpx.Response) -> str:
@@ -208,6 +233,7 @@ def _detail(response: httpx.Response) -> str:
         elif isinstance(err, str):
             message = err
         message = message or body.get("externalMessage") or body.get("detail")
+        message = message or body.get("message")
         if not message and isinstance(body.get("errors"), list) and body["errors"]:
             first = body["errors"][0]
             message = first.get("detail") or first.get("title")

@@ -56,12 +56,12 @@ def _github_access(forge, token_env: str) -> Check:
     """GET /repos/{owner}/{repo}: the token is accepted, sees the repository, and may push."""
     name = forge.repository
     try:
-        response = forge.client.get(f"/repos/{name}")
+        response = forge.http.client.get(f"/repos/{name}")
     except httpx.HTTPError as exc:
         return Check(
             "forge",
             ERROR,
-            f"github: {forge.client.base_url} does not answer ({type(exc).__name__})",
+            f"github: {forge.http.client.base_url} does not answer ({type(exc).__name__})",
             "check forge.api_url and the network",
         )
     if response.status_code == 401:

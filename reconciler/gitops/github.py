@@ -9,13 +9,13 @@ Configuration (hrsync.yaml):
       token_env: GITHUB_TOKEN           # the name of the variable, never the token
       labels: [hrsync]
 
-Rate limits follow GitHub's guidance: on 403/429 wait `retry-after` seconds, or until
+Retries, jitter and timeouts come from the shared `reconciler.http.VendorHttp`; GitHub's own
+rate-limit rules sit in `GitHubHttp.retry_wait`: on 403/429 wait `retry-after` seconds, or until
 `x-ratelimit-reset` when `x-ratelimit-remaining` is 0, else a minute; all bounded, then fail.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +24,8 @@ import httpx
 
 from reconciler.errors import ConfigError
 from reconciler.gitops.forge import ForgeError, PullRequest
+from reconciler.http import VendorHttp
 
-log = logging.getLogger(__name__)
 API_VERSION = "2022-11-28"
 
 
@@ -51,20 +51,21 @@ class GitHubForge:
         self.owner = repository.split("/", 1)[0]
         self.main = main
         self.labels = labels
-        self.max_retries = max_retries
-        self.max_wait = max_wait
-        self.sleep = sleep
-        self.clock = clock
-        self.client = httpx.Client(
-            base_url=api_url.rstrip("/"),
+        self.http = GitHubHttp(
+            "github",
+            api_url.rstrip("/"),
+            auth_hint="check the token's access (contents and pull requests: write)",
             headers={
                 "Accept": "application/vnd.github+json",
                 "Authorization": f"Bearer {token}",
                 "X-GitHub-Api-Version": API_VERSION,
                 "User-Agent": "hrsync",
             },
-            timeout=30.0,
-            follow_redirects=False,
+            max_retries=max_retries,
+            max_wait=max_wait,
+            sleep=sleep,
+            clock=clock,
+            error=ForgeError,
         )
 
     @classmethod
@@ -162,7 +163,7 @@ class GitHubForge:
                 self._call("PATCH", url, json={"body": stale})
 
     def close_session(self) -> None:
-        self.client.close()
+        self.http.close()
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -177,43 +178,22 @@ class GitHubForge:
             query = None  # the next link carries the query
 
     def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self.client.request(method, url, **kwargs)
-            except httpx.HTTPError as exc:
-                if attempt > self.max_retries:
-                    raise ForgeError(
-                        f"github: {method} {_path(url)} failed: {type(exc).__name__}"
-                    ) from None
-                self._wait(min(self.max_wait, 2.0**attempt), type(exc).__name__)
-                continue
-            if response.status_code < 300:
-                return response
-            wait = self._rate_limit_wait(response)
-            if wait is not None or response.status_code >= 500:
-                if attempt > self.max_retries:
-                    raise ForgeError(
-                        f"github: {method} {_path(url)} still refused after {attempt} tries "
-                        f"(HTTP {response.status_code}{_message(response)})"
-                    )
-                if wait is not None and wait > self.max_wait:
-                    raise ForgeError(
-                        f"github: rate limit reached; it resets in {wait:.0f} s, more than "
-                        f"hrsync waits ({self.max_wait:.0f} s). Run again later."
-                    )
-                self._wait(
-                    wait if wait is not None else 2.0**attempt, f"HTTP {response.status_code}"
-                )
-                continue
-            hint = ""
-            if response.status_code in (401, 403):
-                hint = "; check the token's access (contents and pull requests: write)"
+        return self.http.request(method, url, ok=range(200, 300), **kwargs)
+
+
+class GitHubHttp(VendorHttp):
+    """GitHub answers a rate limit with 403 as well as 429, and says how long in its headers."""
+
+    def retry_wait(self, response: httpx.Response, attempt: int) -> float | None:
+        wait = self._rate_limit_wait(response)
+        if wait is None:
+            return self._backoff(attempt) if response.status_code >= 500 else None
+        if wait > self.max_wait:
             raise ForgeError(
-                f"github: {method} {_path(url)} returned HTTP {response.status_code}"
-                f"{_message(response)}{hint}"
+                f"github: rate limit reached; it resets in {wait:.0f} s, more than "
+                f"hrsync waits ({self.max_wait:.0f} s). Run again later."
             )
+        return wait
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | None:
         """Seconds to wait when the response is a rate limit, else None."""
@@ -234,10 +214,6 @@ class GitHubForge:
             return 60.0  # a secondary rate limit without headers: GitHub says wait a minute
         return None
 
-    def _wait(self, seconds: float, why: str) -> None:
-        log.info("github: %s, retrying in %.0f s", why, seconds)
-        self.sleep(seconds)
-
 
 def _pull_request(item: dict) -> PullRequest:
     return PullRequest(
@@ -248,10 +224,6 @@ def _pull_request(item: dict) -> PullRequest:
         head=item.get("head", {}).get("ref", ""),
         state=item.get("state", "open"),
     )
-
-
-def _path(url: str) -> str:
-    return httpx.URL(url).path
 
 
 def _message(response: httpx.Response) -> str:

@@ -1,7 +1,7 @@
 """HTTP for the SCIM target: discovery, paged listing, writes, bounded concurrency.
 
-Retries (429 Retry-After, 5xx, timeouts) come from the shared `VendorHttp`; this module turns its
-errors into `TargetError` and adds what SCIM needs on top (RFC 7644): the service provider
+Retries (429 Retry-After, 5xx, timeouts) come from the shared `VendorHttp`, raising `TargetError`;
+this module adds what SCIM needs on top (RFC 7644): the service provider
 configuration, `startIndex`/`count` paging, filters only where announced, PATCH or PUT.
 
 A POST that makes resources is never sent again blindly (`post_once`, `create`): when its answer
@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import httpx
 
-from reconciler.errors import SourceError, TargetError
+from reconciler.errors import TargetError
 from reconciler.http import VendorHttp
 from reconciler.targets.scim_mapping import canonical, spelling
 
@@ -102,6 +102,7 @@ class ScimHttp:
             timeout=timeout,
             max_retries=retries,
             max_wait=max_wait,
+            error=TargetError,
             **extra,
         )
         self.concurrency = max(1, concurrency)
@@ -117,16 +118,10 @@ class ScimHttp:
     def call(self, method: str, path: str, *, ok=(200, 201, 204), **kwargs) -> httpx.Response:
         if "json" in kwargs:
             kwargs.setdefault("headers", {})["Content-Type"] = SCIM_JSON
-        try:
-            return self.http.request(method, path, ok=ok, **kwargs)
-        except SourceError as exc:
-            raise TargetError(str(exc)) from None
+        return self.http.request(method, path, ok=ok, **kwargs)
 
     def json(self, response: httpx.Response):
-        try:
-            return self.http.json(response)
-        except SourceError as exc:
-            raise TargetError(str(exc)) from None
+        return self.http.json(response)
 
     def get_json(self, path: str, **kwargs) -> dict:
         """A protocol message (discovery, a list), its names in canonical spelling."""

@@ -68,6 +68,23 @@ def test_rate_limits_are_waited_out_within_bounds():
             forge.find("hrsync/jobs")
 
 
+def test_server_errors_are_retried_with_jittered_backoff():
+    """Eight workers failing together must not all come back together: the waits are the shared
+    client's equal jitter (half to all of a doubling step), not a fixed 2, 4, 8 s."""
+    waits: list[float] = []
+    with FakeGitHub() as fake:
+        forge = _forge(fake, sleep=waits.append)
+        fake.throttle = [{"status": 502}, {"status": 503}]
+        assert forge.find("hrsync/jobs") is None
+        assert len(waits) == 2 and 0.25 <= waits[0] <= 0.5 and 0.5 <= waits[1] <= 1.0
+        rounds = set()
+        for _ in range(5):
+            fake.throttle = [{"status": 500}]
+            forge.find("hrsync/jobs")
+            rounds.add(waits[-1])
+        assert len(rounds) > 1
+
+
 def test_bad_token_is_final_and_never_echoed():
     with FakeGitHub() as fake:
         forge = GitHubForge(fake.repository, "wrong-secret", api_url=fake.url)
