@@ -74,6 +74,9 @@ class Snapshot:
     teams: tuple[Team, ...] = ()
     jobs: tuple[Job, ...] = ()
     complete: bool = True
+    # True once `core.snapshot_check` passed this very value; not an argument, and `replace`
+    # gives an unchecked copy, so only the check can set it and no edit can keep it.
+    checked: bool = field(default=False, init=False, compare=False, repr=False)
 
     def to_data(self) -> dict:
         return {

@@ -22,17 +22,14 @@ from reconciler.errors import InvalidInput, Problem
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-_last_passed: list[Snapshot] = []  # the last snapshot object that passed, by identity
-
-
 def check_snapshot(snapshot: Snapshot) -> Snapshot:
-    """The snapshot with repeated identical team/job records merged; `InvalidInput` listing
-    every problem when any record is unsafe or ambiguous. The very object that passed last is
-    not checked again (it is immutable): propose re-checks without paying twice."""
-    if _last_passed and _last_passed[0] is snapshot:
+    """The snapshot with repeated identical team/job records merged, marked `checked`;
+    `InvalidInput` listing every problem when any record is unsafe or ambiguous. A snapshot
+    already marked is returned as it is: propose re-checks without paying twice."""
+    if snapshot.checked:
         return snapshot
     checked = _checked(snapshot)
-    _last_passed[:] = [checked]
+    object.__setattr__(checked, "checked", True)  # frozen: the flag is the check's alone
     return checked
 
 

@@ -71,3 +71,19 @@ def test_repeated_identical_records_are_merged():
 def test_a_huge_value_is_quoted_short():
     message = refused(Snapshot("file:x", "t", (person("1", email="x" * 50_000_000),)))
     assert len(message) < 500
+
+
+def test_a_checked_snapshot_is_marked_and_an_edited_copy_is_checked_again():
+    from dataclasses import replace
+
+    good = Snapshot("file:x", "t", (person("1"),))
+    assert not good.checked
+    checked = check_snapshot(good)
+    assert checked.checked and checked == good
+    assert check_snapshot(checked) is checked
+    # An edit made after the check (a library caller's `replace`) is not trusted.
+    edited = replace(checked, employees=(person("../x"),))
+    assert not edited.checked
+    assert "export.csv, line" in refused(edited)
+    with pytest.raises(TypeError):
+        Snapshot("file:x", "t", (person("../x"),), checked=True)
