@@ -23,7 +23,7 @@ from reconciler.gitops.commits import Identity, proposed_digests
 from reconciler.gitops.dropped import last_proposal_commit
 from reconciler.gitops.history import EntityChange, changed_entities
 from reconciler.gitops.pipeline import settings_of
-from reconciler.gitops.plumbing import CommitSpec, build_commits
+from reconciler.gitops.plumbing import CommitSpec, PlumbingError, build_commits
 
 
 @dataclass(frozen=True)
@@ -148,35 +148,23 @@ def approve(
             + ("\n" if proposal.mass_removal else "")
             + f"Approved-by: {approver}\nHrsync-Kind: {kind}\n"
         )
-        message_file = root / ".hrsync" / "MERGE_MSG"
-        message_file.write_text(message, encoding="utf-8")
-        try:
-            # The branch is what the reviewer read: where main changed the same lines since the
-            # branch was built (another kind's PR merged first), the branch's lines win; the next
-            # sync proposes whatever still differs from the HRIS.
-            checkout.git.merge(
-                "--no-ff", "-X", "theirs", "-F", str(message_file), tip, env=approver.env()
-            )
-        except git.GitCommandError:
-            checkout.git.merge("--abort", with_exceptions=False)
-            checkout.git.reset("--hard", start)
-            raise GitOpsError(
-                f"{branch} does not merge into {settings.main}; run `hrsync sync --kind {kind}` "
-                "to rebuild it from main, then review again"
-            ) from None
-        finally:
-            message_file.unlink(missing_ok=True)
+        # The merge commit is built in the object store and main moves to it in one step (a
+        # kill at any moment leaves the checkout on the old main or the new one, never half-way
+        # through a merge). Where main changed a file since the branch was built (another
+        # kind's PR merged first), the branch's version wins, as `git merge -X theirs` would:
+        # the branch is what the reviewer read; the next sync proposes what still differs.
+        merge = _merge_commit(checkout, start, tip, message, approver)
+        checkout.advance_main(merge)
         try:
             ops.Repo.open(root).state()
         except HrsyncError:
-            checkout.git.reset("--hard", start)
+            checkout.advance_main(start)
             raise
         try:
-            checkout.push_main()
+            checkout.push_main(merge)
         except PushRejected:
-            checkout.git.reset("--hard", start)
+            checkout.advance_main(start)
             raise GitOpsError(f"{settings.main} moved on the remote; approve again") from None
-        merge = checkout.head()
         # Like "delete branch after merge": the merge commit keeps what the reviewer merged,
         # which is where the next sync reads any item they dropped.
         checkout.delete_branch(branch, tip)
@@ -192,6 +180,35 @@ def approve(
             stopped = str(exc)
             plan = ops.make_plan(ops.Repo.open(root))
     return Approval(kind, merge, list(drop), plan, applied, stopped)
+
+
+def _merge_commit(checkout, main: str, tip: str, message: str, approver: Identity) -> str:
+    """main merged with `tip`, every file the branch changed since they parted taken from it."""
+    base = checkout.git.merge_base(main, tip)
+    changed = checkout.git.diff_tree("-r", "-z", "--no-renames", base, tip).split("\0")
+    blobs: dict[str, str] = {}
+    removed: dict[str, None] = {}
+    # -z output: ":old_mode new_mode old_sha new_sha status", then the path, field by field.
+    for header, path in zip(changed[0::2], changed[1::2], strict=False):
+        if not header.startswith(":"):
+            continue
+        new_sha, status = header.split()[3], header.split()[4]
+        if status == "D":
+            removed[path] = None
+        else:
+            blobs[path] = new_sha
+    try:
+        (sha,) = build_commits(
+            checkout.git_dir,
+            main,
+            [CommitSpec(removed, message, approver, blobs=blobs, merge=tip)],
+        )
+    except PlumbingError as exc:
+        raise GitOpsError(
+            f"{exc}: the proposal branch changes files outside state/ and policies/; "
+            "remove that commit from the branch, then approve again"
+        ) from None
+    return sha
 
 
 def _drop_items(checkout, kind, tip, main, ids, approver: Identity) -> str:

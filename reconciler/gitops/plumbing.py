@@ -26,13 +26,17 @@ class PlumbingError(HrsyncError):
 
 @dataclass(frozen=True)
 class CommitSpec:
-    """One commit: {repository path: new text, or None to remove it}, a message, an author."""
+    """One commit: {repository path: new text, or None to remove it}, a message, an author;
+    `blobs` names contents already in the object store ({path: blob sha}); `merge` makes it a
+    merge commit with that second parent."""
 
     files: dict[str, str | None]
     message: str
     author: Identity
     committer: Identity | None = None
     extra: dict = field(default_factory=dict)
+    blobs: dict[str, str] = field(default_factory=dict)
+    merge: str | None = None
 
 
 def _check_path(path: str) -> None:
@@ -51,7 +55,7 @@ def build_commits(git_dir: Path, parent: str, specs: list[CommitSpec]) -> list[s
 
     Nothing but objects is written: no branch, no index, no working tree. A kill leaves at most
     unreferenced objects, which git collects."""
-    specs = [s for s in specs if s.files]
+    specs = [s for s in specs if s.files or s.blobs or s.merge]
     if not specs:
         return []
     ref = f"refs/hrsync/build/{uuid.uuid4().hex}"
@@ -64,6 +68,11 @@ def build_commits(git_dir: Path, parent: str, specs: list[CommitSpec]) -> list[s
         stream += f"data {len(message)}\n".encode() + message + b"\n"
         if number == 1:
             stream += f"from {parent}\n".encode()
+        if spec.merge:
+            stream += f"merge {_sha(spec.merge)}\n".encode()
+        for path in sorted(spec.blobs):
+            _check_path(path)
+            stream += f"M 100644 {_sha(spec.blobs[path])} {path}\n".encode()
         for path in sorted(spec.files):
             _check_path(path)
             text = spec.files[path]
@@ -95,6 +104,12 @@ def build_commits(git_dir: Path, parent: str, specs: list[CommitSpec]) -> list[s
         )
     subprocess.run(["git", "--git-dir", str(git_dir), "update-ref", "-d", ref], capture_output=True)
     return [shas[f":{n}"].strip() for n in range(1, len(specs) + 1)]
+
+
+def _sha(value: str) -> str:
+    if len(value) not in (40, 64) or any(c not in "0123456789abcdef" for c in value):
+        raise PlumbingError(f"not an object id: {value!r}")
+    return value
 
 
 def _who(identity: Identity) -> str:

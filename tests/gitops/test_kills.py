@@ -161,3 +161,48 @@ def test_a_kill_while_the_checkout_moves_is_finished_by_the_next_run(runner, mon
     assert not (runner / checkout_module.MOVING_FILE).exists()
     assert "half written" not in (runner / "state/teams/D100.yaml").read_text()
     assert hrsync(runner, "plan", "--detailed-exitcode").returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_an_approval_killed_at_any_moment_is_finished_by_approving_again(runner):
+    """`review approve` killed anywhere: the checkout is never left mid-merge (no MERGE_HEAD, no
+    conflict markers), and approving again merges exactly once."""
+    set_modes(runner, teams="import: automatic", jobs="import: automatic")
+    rng = random.Random(7)
+    repo = git.Repo(runner)
+    killed = 0
+    for round_ in range(max(3, KILLS // 2)):
+        write_night(runner, round_, rng)
+        assert hrsync(runner, "sync").returncode == 0
+        if hrsync(runner, "review", "show", "members").returncode != 0:
+            continue  # nothing proposed this night
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [
+                *HRSYNC,
+                "-C",
+                str(runner),
+                "review",
+                "approve",
+                "members",
+                "--as",
+                "Ann <a@x.example>",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "HRSYNC_TODAY": "2026-03-01"},
+        )
+        time.sleep(rng.uniform(0.05, 1.5))
+        process.send_signal(signal.SIGKILL)
+        killed += process.wait() == -signal.SIGKILL
+        assert not (Path(repo.git_dir) / "MERGE_HEAD").exists()
+        assert repo.active_branch.name == "main"
+        again = hrsync(runner, "review", "approve", "members", "--as", "Ann <a@x.example>")
+        merged = again.returncode == 0 or "no proposal to review" in again.stderr + again.stdout
+        assert merged, again.stdout + again.stderr
+        assert not repo.git.status("--porcelain", "--", "state", "policies")
+        merges = repo.git.log("--merges", "--format=%s", "origin/main").splitlines()
+        assert len([m for m in merges if "hrsync/members" in m]) == len(set(merges)), merges
+        assert hrsync(runner, "sync").returncode == 0
+        assert time.monotonic() - started < 120
+    assert killed >= 2

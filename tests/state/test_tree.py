@@ -146,3 +146,13 @@ def test_problems_in_several_files_are_all_reported(tmp_path):
     message = problems(tmp_path)
     assert "state/jobs/a.yaml" in message and "state/jobs/b.yaml" in message
     assert "'name' is a required property" in message
+
+
+def test_a_coach_who_left_does_not_make_the_tree_invalid(tmp_path):
+    """Coaches are derived from the members' managers: a merged members proposal that removes
+    a coach leaves the team file stale until the next sync, and main must stay valid."""
+    from reconciler.state.tree import read_state
+
+    write(tmp_path, "teams", "eng", "id: eng\nname: Eng\nparent: null\ncoaches: ['77']\n")
+    member(tmp_path, "1", team="eng")
+    assert read_state(tmp_path).teams["eng"].coaches == ("77",)
