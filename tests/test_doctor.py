@@ -96,6 +96,20 @@ def test_a_missing_export_is_an_error_with_where_to_put_it(company):
     assert "before `hrsync sync` runs" in hris.fix
 
 
+def test_an_export_tracked_in_git_is_an_error_and_one_not_ignored_a_warning(company):
+    check = checks_of(company)["export kept out of git"]
+    assert (check.status, check.detail) == (OK, "hris/export.csv is git-ignored")
+    repo_ = git.Repo(company)
+    repo_.git.add("-f", "hris/export.csv")  # as an early init or a careless `git add -f` did
+    check = checks_of(company)["export kept out of git"]
+    assert check.status == ERROR and "hris/export.csv: tracked in git" in check.detail
+    assert "git rm --cached -r hris" in check.fix and "filter-repo" in check.fix
+    repo_.git.rm("-q", "--cached", "hris/export.csv")
+    (company / ".gitignore").write_text("")
+    check = checks_of(company)["export kept out of git"]
+    assert check.status == WARN and "not git-ignored" in check.detail
+
+
 # -- git -----------------------------------------------------------------------------------
 
 

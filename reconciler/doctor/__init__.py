@@ -17,6 +17,7 @@ from pathlib import Path
 from reconciler import operations as ops
 from reconciler.doctor.report import ERROR, OK, SKIP, WARN, Check, Report
 from reconciler.doctor.repository import (
+    export_checks,
     git_checks,
     platform_persists,
     variables_check,
@@ -49,6 +50,7 @@ def run_checks(root: Path, env: Mapping[str, str] | None = None) -> Report:
             f"{len(state.teams)} teams, {len(state.jobs)} jobs)",
         ),
         *git_checks(root, settings),
+        *export_checks(root, repo.config),
         platform_persists(repo.config, in_ci(env), workflows),
         variables_check(repo.config, missing),
         forge_check(repo.config, settings, env, in_ci(env), workflows, missing),

@@ -169,3 +169,51 @@ def workflows_check(repo: ops.Repo) -> Check:
             "`hrsync workflows`, then commit .github/workflows and push",
         )
     return Check("workflows", OK, f"{WORKFLOW_DIR} is current")
+
+
+# -- personal data -----------------------------------------------------------------------
+
+
+def export_checks(root: Path, config: Config) -> list[Check]:
+    """With a file source: its export (and the review PDFs filed next to it) must never be in
+    git: it holds every employee's personal data, and git keeps it for ever."""
+    if config.source.get("type") != "file" or not config.source.get("path"):
+        return []
+    return [_export_check(root, config)]
+
+
+def _export_check(root: Path, config: Config) -> Check:
+    export = Path(str(config.source["path"])).expanduser()
+    export = export if export.is_absolute() else root / export
+    try:
+        relative = export.resolve().relative_to(root.resolve())
+    except ValueError:
+        return Check("export kept out of git", OK, f"{export} is outside the repository")
+    folder = relative.parent.as_posix()
+    try:
+        repo = git.Repo(root)
+        tracked = repo.git.ls_files("-z", "--", relative.as_posix(), f"{folder}/documents")
+        status, _, _ = repo.git.execute(
+            ["git", "check-ignore", "-q", "--no-index", relative.as_posix()],
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError):
+        return Check("export kept out of git", SKIP, "needs a git repository")
+    if tracked:
+        paths = ", ".join(p for p in tracked.split("\0") if p)[:200]
+        return Check(
+            "export kept out of git",
+            ERROR,
+            f"{paths}: tracked in git, so every employee's personal data is in its history",
+            f"git rm --cached -r {folder} and add {folder}/ to .gitignore; if it was pushed, "
+            "remove it from the history (git filter-repo) and from every clone",
+        )
+    if status != 0:  # check-ignore exits 1 when the path is not ignored
+        return Check(
+            "export kept out of git",
+            WARN,
+            f"{relative.as_posix()} is not git-ignored: one `git add .` puts it in the history",
+            f"add {folder}/ to .gitignore",
+        )
+    return Check("export kept out of git", OK, f"{relative.as_posix()} is git-ignored")

@@ -61,7 +61,7 @@ class Event:
     date: str
     commit: str
     change: EntityChange
-    how: str  # automatic | approved | direct | dropped
+    how: str  # automatic | approved | derived | direct | dropped
     author: str
     subject: str
     pull_request: int | None = None
@@ -351,8 +351,8 @@ def _how(message: str, parents: int) -> str:
     trailers = dict(trailers_of(message))
     if parents > 1 or _PR_NUMBER.search(message.splitlines()[0] if message else ""):
         return "approved"
-    if trailers.get("Hrsync-Mode") == "automatic":
-        return "automatic"
+    if trailers.get("Hrsync-Mode") in ("automatic", "derived"):
+        return trailers["Hrsync-Mode"]  # derived: team coaches following the members
     return "direct"
 
 

@@ -2,7 +2,10 @@
 
 The ledger (reviews/ledger.yaml) is what keeps uploads exactly-once, so it must reach main even
 when main moved meanwhile: on a rejected push the ledger's new content is carried onto the new
-main and pushed again (hrsync is the only writer of that file).
+main and pushed again (hrsync is the only writer of that file). The commit is built with
+plumbing and pushed before the checkout moves to it, so a kill at any moment leaves either the
+old main with the ledger modified in the working tree (the next run files nothing twice and
+commits it) or the new main.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 
 from reconciler.gitops.checkout import Checkout, PushRejected
 from reconciler.gitops.commits import GitSettings
+from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.reviews.export import ExportResult
 from reconciler.reviews.runner import DEFAULT_LEDGER, run_export
 
@@ -33,18 +37,21 @@ def file_reviews(
     if result.failed:
         subject += f", {len(result.failed)} to retry"
     message = f"{subject}\n\nHrsync-Mode: reviews\n"
+    text = content.decode("utf-8")
     for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-        checkout.repo.git.add("--", ledger_rel)
-        checkout.repo.git.commit("-m", message, env=settings.bot.env())
+        commit = CommitSpec({ledger_rel: text}, message, settings.bot)
+        (sha,) = build_commits(checkout.git_dir, checkout.head(), [commit])
         try:
-            checkout.push_main()
-            return result, subject
+            checkout.push_main(sha)
         except PushRejected:
             if attempt == MAX_PUSH_ATTEMPTS:
                 raise
             log.info("main moved while filing reviews; carrying the ledger onto the new main")
             checkout.fetch()
-            checkout.checkout_main()
+            checkout.checkout_main()  # the modified ledger comes along (main never writes it)
             ledger_path.parent.mkdir(parents=True, exist_ok=True)
             ledger_path.write_bytes(content)
+            continue
+        checkout.advance_main(sha)
+        return result, subject
     return result, None

@@ -16,6 +16,8 @@ def _how(event: Event) -> str:
         return f"dropped in review by {event.merged_by}"
     if event.how == "automatic":
         return f"automatic ({event.author})"
+    if event.how == "derived":
+        return f"derived from the members' managers ({event.author})"
     return f"committed directly by {event.author}"
 
 

@@ -402,3 +402,30 @@ def test_the_nightly_sync_keeps_a_graph_where_one_exists_and_builds_none_in_a_fr
     assert refresh_commit_graph(runner)  # an auditor's clone: `history --build-graph`
     run_sync(runner)
     assert has_changed_paths_graph(git.Repo(runner))
+
+
+def test_coaches_following_the_members_are_shown_as_derived(story):
+    """A `derived` commit (the night writing a team's coaches anew) is no hand edit."""
+    from io import StringIO
+
+    from reconciler.core.model import Team
+    from reconciler.render.gitops_text import history_text
+
+    def team_file(coaches):
+        team = Team("D3", "Payments", None, coaches)
+        return {"state/teams/D3.yaml": render_entity("teams", team)}
+
+    story.commit(HANNAH, "Add Payments\n", team_file(()))
+    story.commit(
+        BOT,
+        "teams: coaches follow the members (1 team(s))\n\n- team D3: coaches none → 1004\n\n"
+        "Hrsync-Kind: teams\nHrsync-Mode: derived\n",
+        team_file(("1004",)),
+    )
+    events = history(story.repo, "main", team="D3")
+    assert [e.how for e in events] == ["direct", "derived"]
+    out = StringIO()
+    history_text(events, out)
+    heads = [line for line in out.getvalue().splitlines() if not line.startswith(" ")]
+    assert "committed directly by" in heads[0]
+    assert "derived from the members' managers" in heads[1] and "committed directly" not in heads[1]
