@@ -113,3 +113,73 @@ def test_a_deactivation_is_named_as_such():
     accepted = accept_kind(base, proposal, "members", proposal.select("members"), Policy.default())
     (change,) = accepted.changes
     assert (change.action, change.note, change.mode) == ("sync", "deactivation", "automatic")
+
+
+def test_what_a_reviewer_reads_deactivation_reactivation_and_a_rehire_under_a_new_id():
+    """Each accepted change says what it is: the leaver's sync is a deactivation, the returner's
+    a reactivation, and a new id with a known e-mail is one import of a likely rehire (with the
+    old member as its `before`), not an import plus a clean-up."""
+    member = lambda id, active=True, email=None: Member(  # noqa: E731
+        id, email or f"e{id}@a.example", "E", id, active, None, None, None
+    )
+    base = DesiredState(
+        members={"1": member("1"), "2": member("2", False), "3": member("3", email="old@a.example")}
+    )
+    leaver = Employee("1", "e1@a.example", "E", "1", False)
+    returner = Employee("2", "e2@a.example", "E", "2", True)
+    rehire = Employee("9", "old@a.example", "E", "9", True)
+    proposal = propose(snapshot(leaver, returner, rehire), base, Policy.default(), TODAY)
+    accepted = accept_kind(base, proposal, "members", proposal.select("members"), Policy.default())
+    seen = [
+        (c.action, c.id, c.mode, c.note, c.before.id if c.before else None, c.after is None)
+        for c in accepted.changes
+    ]
+    assert seen == [
+        ("sync", "1", "manual", "deactivation", "1", False),
+        ("sync", "2", "manual", "reactivation", "2", False),
+        ("import", "9", "manual", "likely rehire of member 3 (same e-mail)", "3", False),
+    ]
+    assert accepted.state.members["1"].active is False
+    assert accepted.state.members["2"].active is True
+    assert set(accepted.written()["members"]) == {"1", "2", "3", "9"}
+
+
+def test_a_member_brings_the_teams_and_jobs_nobody_else_will_propose():
+    """Teams and jobs whose imports are `off`: with `create_missing_*` the member brings its
+    team with the parent chain, and its job (nothing unused); without, the reference is dropped
+    with a line saying so."""
+    from reconciler.core.policies import ACTIONS
+
+    modes = {
+        "teams": dict.fromkeys(ACTIONS, "off"),
+        "jobs": dict.fromkeys(ACTIONS, "off"),
+        "members": dict.fromkeys(ACTIONS, "automatic"),
+    }
+    snap = snapshot(
+        employee("1", team="T2", job="J1"),
+        teams=(Team("T1", "One"), Team("T2", "Two", "T1")),
+        jobs=(Job("J1", "Dev"), Job("J9", "Unused")),
+    )
+    bring = Policy(modes=modes)
+    proposal = propose(snap, DesiredState(), bring, TODAY)
+    accepted = accept_kind(DesiredState(), proposal, "members", proposal.select("members"), bring)
+    assert [(c.kind, c.action, c.id, c.after) for c in accepted.brought] == [
+        ("teams", "import", "T1", Team("T1", "One")),
+        ("teams", "import", "T2", Team("T2", "Two", "T1")),
+        ("jobs", "import", "J1", Job("J1", "Dev")),
+    ]
+    assert (accepted.state.members["1"].team, accepted.state.members["1"].job) == ("T2", "J1")
+    assert set(accepted.written()) == {"teams", "jobs", "members"} and not accepted.held
+
+    keep_out = Policy(modes=modes, create_missing_teams=False, create_missing_jobs=False)
+    proposal = propose(snap, DesiredState(), keep_out, TODAY)
+    accepted = accept_kind(
+        DesiredState(), proposal, "members", proposal.select("members"), keep_out
+    )
+    assert accepted.brought == () and accepted.state.teams == {} and accepted.state.jobs == {}
+    assert (accepted.state.members["1"].team, accepted.state.members["1"].job) == (None, None)
+    assert accepted.held == (
+        "member 1: team 'T2' is not in the tree; set to none",
+        "member 1: job 'J1' is not in the tree; set to none",
+    )
+    assert set(accepted.written()) == {"members"}
