@@ -87,3 +87,33 @@ def test_a_checked_snapshot_is_marked_and_an_edited_copy_is_checked_again():
     assert "export.csv, line" in refused(edited)
     with pytest.raises(TypeError):
         Snapshot("file:x", "t", (person("../x"),), checked=True)
+
+
+REASONS = ("is not text", "is empty", "is longer than 128", "could name a path", "may hold only")
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason", "why"),
+    [
+        (7, "is not text", "7 is not text"),
+        ("", "is empty", "'' is empty"),
+        ("x" * 129, "is longer than 128", "is longer than 128 characters"),
+        ("x" * 128 + ".", "is longer than 128", "is longer than 128 characters"),
+        (
+            "a/b",
+            "could name a path",
+            "could name a path outside its folder (/, \\, .. or a leading",
+        ),
+        ("a\\b", "could name a path", "could name a path outside its folder"),
+        ("a..b", "could name a path", "could name a path outside its folder"),
+        (".env", "could name a path", "could name a path outside its folder"),
+        ("a b", "may hold only", "may hold only letters, digits and . _ @ - (starting with a"),
+        ("x.", "may hold only", "may hold only letters, digits and . _ @ -"),
+        ("-x", "may hold only", "(starting with a letter or digit)"),
+    ],
+)
+def test_each_refused_id_says_why(bad, reason, why):
+    """The reason names the fix: a number is no text, a path is a path, a space is a character."""
+    message = refused(Snapshot("file:x", "t", (person(bad),)))
+    assert why in message
+    assert [r for r in REASONS if r in message] == [reason], message
