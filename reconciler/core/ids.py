@@ -12,8 +12,10 @@ import re
 
 ID_MAX_LENGTH = 128
 # Each dot must be followed by a character that is not a dot: no "..", no trailing "." (Windows).
-ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_@-]|\.(?=[A-Za-z0-9_@-]))*$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# `(?!\n)$`, not `$`: Python's `$` also matches before a final newline, and the JSON Schemas
+# (read by Python's `re.search`) state these same patterns.
+ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_@-]|\.(?=[A-Za-z0-9_@-]))*(?!\n)$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+(?!\n)$"
 EMAIL_MAX_LENGTH = 254
 NAME_MAX_LENGTH = 200
 
@@ -22,11 +24,11 @@ _EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def is_id(value) -> bool:
-    return type(value) is str and len(value) <= ID_MAX_LENGTH and _ID.match(value) is not None
+    return type(value) is str and len(value) <= ID_MAX_LENGTH and _ID.fullmatch(value) is not None
 
 
 def is_email(value) -> bool:
-    return type(value) is str and len(value) <= EMAIL_MAX_LENGTH and _EMAIL.match(value) is not None
+    return type(value) is str and len(value) <= EMAIL_MAX_LENGTH and _EMAIL.fullmatch(value) is not None
 
 
 def shown(value, limit: int = 60) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.core.model import Job, Member, Team, entities_digest
+from reconciler.core.model import SINGULAR, Job, Member, Team, entities_digest
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,8 @@ class Duplicate:
     extra: tuple[str, ...]
 
     def message(self) -> str:
-        noun = {"teams": "team", "jobs": "job", "members": "member"}[self.kind]
         return (
-            f"{noun} {self.id} is held {len(self.extra) + 1} times on the platform; "
+            f"{SINGULAR[self.kind]} {self.id} is held {len(self.extra) + 1} times on the platform; "
             f"apply keeps {self.kept} and removes {', '.join(self.extra)}"
         )
 
