@@ -28,7 +28,11 @@ def is_id(value) -> bool:
 
 
 def is_email(value) -> bool:
-    return type(value) is str and len(value) <= EMAIL_MAX_LENGTH and _EMAIL.fullmatch(value) is not None
+    return (
+        type(value) is str
+        and len(value) <= EMAIL_MAX_LENGTH
+        and _EMAIL.fullmatch(value) is not None
+    )
 
 
 def shown(value, limit: int = 60) -> str:
