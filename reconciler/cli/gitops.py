@@ -194,12 +194,12 @@ def plan_comment(ctx, number: int) -> None:
     from reconciler.render.markdown import esc, plan_markdown
 
     repo = ops.Repo.open(repo_root(ctx))
-    plan = ops.make_plan(repo)
+    plan, names = ops.plan_with_names(repo)
     buffer = io.StringIO()
     # The safety check runs here too, so a reviewer sees before merging what apply would refuse.
     for problem in safety_problems(plan, *ops.safety_limits(repo, None, None)):
         buffer.write(f"> [!WARNING]\n> apply would refuse this plan: {esc(problem)}\n\n")
-    plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"))
+    plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"), names=names)
     parts = split_comment(buffer.getvalue(), "hrsync:plan")
     forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))
     try:

@@ -167,7 +167,7 @@ def validate(ctx) -> None:
 def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
     """Show what apply would change on the platform to match state/ (reads only)."""
     repo = _repo(ctx)
-    the_plan = ops.make_plan(repo)
+    the_plan, names = ops.plan_with_names(repo)
     differences = ops.main_differences(repo)
     if differences:
         click.echo(
@@ -177,22 +177,24 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
             err=True,
         )
     target = repo.config.target.get("type", "sqlite")
-    click.echo(_render_plan(the_plan, fmt, target), nl=False)
+    click.echo(_render_plan(the_plan, fmt, target, names), nl=False)
     # The safety check runs in dry-run too, after the plan is shown (as octoDNS does).
     for problem in core_plan.safety_problems(the_plan, *ops.safety_limits(repo, None, None)):
         click.echo(f"! apply would refuse this plan: {problem}", err=True)
     if out:
-        write_file(out, render_to(render_json.plan_json, the_plan))
+        write_file(out, _render_plan(the_plan, "json", target, names))
     if detailed_exitcode and the_plan.changes:
         ctx.exit(EXIT_PENDING)
 
 
-def _render_plan(the_plan: core_plan.Plan, fmt: str, target: str) -> str:
-    if fmt == "json":
-        return render_to(render_json.plan_json, the_plan)
-    renderer = render_markdown.plan_markdown if fmt == "markdown" else render_text.plan_text
+def _render_plan(the_plan: core_plan.Plan, fmt: str, target: str, names=None) -> str:
     buffer = io.StringIO()
-    renderer(the_plan, buffer, target=target)
+    kwargs = {"names": names} if names is not None else {}
+    if fmt == "json":
+        render_json.plan_json(the_plan, buffer, **kwargs)
+    else:
+        renderer = render_markdown.plan_markdown if fmt == "markdown" else render_text.plan_text
+        renderer(the_plan, buffer, target=target, **kwargs)
     return buffer.getvalue()
 
 
