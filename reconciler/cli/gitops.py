@@ -8,6 +8,7 @@ from datetime import date
 
 import click
 
+from reconciler.cli import github_output
 from reconciler.cli.lazy import lazy
 from reconciler.cli.output import repo_root
 from reconciler.core.model import KINDS
@@ -40,8 +41,25 @@ def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     _echo(gitops_text.sync_text, report)
+    if report.plan is not None and github_output.summary_wanted():
+        github_output.append_step_summary(sync_summary(report))
     if report.apply_error is not None:
         ctx.exit(1)
+
+
+def sync_summary(report) -> str:
+    """The night's plan for the job summary: what was applied, or what is still pending."""
+    from reconciler.render.markdown import esc, plan_markdown
+    from reconciler.render.names import NO_NAMES
+
+    buffer = io.StringIO()
+    if report.apply_error is not None:
+        buffer.write(f"> [!WARNING]\n> apply failed: {esc(report.apply_error)}\n\n")
+        buffer.write("Still pending on the platform:\n\n")
+    else:
+        buffer.write(f"hrsync sync applied {report.applied} change(s) of this plan:\n\n")
+    plan_markdown(report.plan, buffer, names=report.names or NO_NAMES)
+    return buffer.getvalue()
 
 
 def _echo(renderer, value, **kwargs) -> None:
@@ -191,14 +209,13 @@ def plan_comment(ctx, number: int) -> None:
     from reconciler.core.plan import safety_problems
     from reconciler.gitops.comments import split_comment
     from reconciler.gitops.forge import open_forge
-    from reconciler.render.markdown import esc, plan_markdown
+    from reconciler.render.markdown import plan_markdown, refusals_markdown
 
     repo = ops.Repo.open(repo_root(ctx))
     plan, names = ops.plan_with_names(repo)
     buffer = io.StringIO()
     # The safety check runs here too, so a reviewer sees before merging what apply would refuse.
-    for problem in safety_problems(plan, *ops.safety_limits(repo, None, None)):
-        buffer.write(f"> [!WARNING]\n> apply would refuse this plan: {esc(problem)}\n\n")
+    buffer.write(refusals_markdown(safety_problems(plan, *ops.safety_limits(repo, None, None))))
     plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"), names=names)
     parts = split_comment(buffer.getvalue(), "hrsync:plan")
     forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))

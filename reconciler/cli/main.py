@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli import commands
+from reconciler.cli import commands, github_output
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
 from reconciler.cli.lazy import lazy
 from reconciler.cli.output import Progress, render_to, repo_root, write_file
@@ -135,16 +135,32 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
 
 
 @cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github: each error also as a GitHub Actions annotation (`::error file=…,line=…::`) "
+    "on stdout; the default inside GitHub Actions (GITHUB_ACTIONS=true).",
+)
 @click.pass_context
-def validate(ctx) -> None:
+def validate(ctx, fmt: str) -> None:
     """Check hrsync.yaml, policies and state/ (schemas, references, cycles)."""
-    repo = _repo(ctx)
-    state = repo.state()
-    from reconciler.gitops.workflows import workflow_problems
+    root = None
+    try:
+        root = repo_root(ctx)
+        repo = ops.Repo.open(root)
+        state = repo.state()
+        from reconciler.gitops.workflows import workflow_problems
 
-    problems = workflow_problems(repo)
-    if problems:
-        raise InvalidInput(problems)
+        problems = workflow_problems(repo)
+        if problems:
+            raise InvalidInput(problems)
+    except HrsyncError as exc:
+        if fmt == "github" or github_output.in_actions():
+            github_output.echo_annotations(exc, root)
+        raise
     click.echo(
         f"OK: {len(state.members)} members, {len(state.teams)} teams, "
         f"{len(state.jobs)} jobs; policies and configuration valid"
@@ -179,8 +195,14 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
     target = repo.config.target.get("type", "sqlite")
     click.echo(_render_plan(the_plan, fmt, target, names), nl=False)
     # The safety check runs in dry-run too, after the plan is shown (as octoDNS does).
-    for problem in core_plan.safety_problems(the_plan, *ops.safety_limits(repo, None, None)):
+    refusals = core_plan.safety_problems(the_plan, *ops.safety_limits(repo, None, None))
+    for problem in refusals:
         click.echo(f"! apply would refuse this plan: {problem}", err=True)
+    if github_output.summary_wanted():
+        github_output.append_step_summary(
+            render_markdown.refusals_markdown(refusals)
+            + _render_plan(the_plan, "markdown", target, names)
+        )
     if out:
         write_file(out, _render_plan(the_plan, "json", target, names))
     if detailed_exitcode and the_plan.changes:

@@ -62,6 +62,7 @@ from reconciler.gitops.guard import (
 )
 from reconciler.gitops.history import refresh_commit_graph
 from reconciler.gitops.plumbing import CommitSpec, build_commits
+from reconciler.render.names import Names
 from reconciler.state.entities import render_entity
 from reconciler.state.tree import STATE_DIR
 
@@ -89,6 +90,7 @@ class SyncReport:
     main_commits: list[str] = field(default_factory=list)  # subjects of commits pushed to main
     kinds: list[KindOutcome] = field(default_factory=list)
     plan: Plan | None = None
+    names: Names | None = None  # who the plan's ids are, from main's state/
     applied: int = 0
     reviews: ExportResult | None = None  # when `reviews: automatic` filed review reports
     mass_removal: bool = False
@@ -182,6 +184,7 @@ def keep_commit_graph(checkout: Checkout) -> None:
 def _apply_main(repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes) -> None:
     """Plan against main (what this run committed, `desired`) and apply what is left; a failure
     is reported, with what is pending."""
+    report.names = Names((desired,))
     try:
         report.plan, result = ops.run_apply(
             repo, max_deletes=max_deletes, confirm=ops.auto_approved, desired=desired

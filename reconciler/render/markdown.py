@@ -120,6 +120,11 @@ def proposal_markdown(
     )
 
 
+def refusals_markdown(problems) -> str:
+    """What apply would refuse, as warnings above the plan: a reviewer sees it before merging."""
+    return "".join(f"> [!WARNING]\n> apply would refuse this plan: {esc(p)}\n\n" for p in problems)
+
+
 def plan_markdown(
     plan: Plan, out: TextIO, *, target: str = "platform", names: Names = NO_NAMES
 ) -> None:
