@@ -84,12 +84,29 @@ def review_list(ctx) -> None:
 
 @review.command("show")
 @click.argument("kind", type=click.Choice(KINDS))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: the pull-request body exactly as the forge receives it (warnings, changes "
+    "with names, the Mermaid org chart of team changes), from the branch's proposal commit.",
+)
 @click.pass_context
-def review_show(ctx, kind: str) -> None:
-    """One proposal, entity by entity, field before → after."""
-    from reconciler.gitops.approval import find_pending
+def review_show(ctx, kind: str, fmt: str) -> None:
+    """One proposal, entity by entity, field before → after, ids with names."""
+    from reconciler.gitops import proposal_view
+    from reconciler.gitops.approval import find_pending, proposal_checkout
 
-    _echo(gitops_text.proposal_detail_text, find_pending(repo_root(ctx), kind))
+    root = repo_root(ctx)
+    item = find_pending(root, kind)
+    checkout = proposal_checkout(root)
+    if fmt == "markdown":
+        click.echo(proposal_view.pull_request_body_of(checkout, kind, item.tip), nl=False)
+        return
+    names = proposal_view.pending_names(checkout, item)
+    _echo(gitops_text.proposal_detail_text, item, names=names)
     click.echo(f"\nApprove with `hrsync review approve {kind}`; leave items out with --drop ID.")
 
 

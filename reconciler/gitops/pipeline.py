@@ -328,13 +328,19 @@ def _update_proposal(
             forge.close(existing, f"Nothing left to review: main matches the HRIS for {kind}.")
         return KindOutcome(kind, "closed" if old_tip or existing else "nothing")
 
+    # What the pull request shows is what its commit holds (main before, the branch after, the
+    # warnings as the message writes them), so `review show --format markdown` rebuilds it
+    # from git alone (gitops/proposal_view.py).
     view = replace(
         proposal,
         changes=tuple(replace(c, mode="manual") for c in changes),
-        warnings=(*proposal.warnings, *accepted.held),
+        warnings=tuple(" ".join(str(w).split()) for w in (*proposal.warnings, *accepted.held)),
+        current=night.state_after,
+        proposed=accepted.state,
     )
     from_hris = {(c.kind, c.id): c.after for c in proposal.select(kind)}
     trailers = proposal_trailers(kind, "manual", proposal.snapshot_digest, changes, from_hris)
+    trailers.insert(3, ("Hrsync-Source", " ".join(proposal.source.split())))
     message = message_with(changes, trailers, notes=view.warnings)
     files = files_of(accepted)
     guard = night.guard
