@@ -234,6 +234,8 @@ def plan_comment(ctx, number: int) -> None:
     # The safety check runs here too, so a reviewer sees before merging what apply would refuse.
     buffer.write(refusals_markdown(safety_problems(plan, *ops.safety_limits(repo, None, None))))
     plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"), names=names)
+    if github_output.summary_wanted():  # the check run's summary page shows it too
+        github_output.append_step_summary(buffer.getvalue())
     parts = split_comment(buffer.getvalue(), "hrsync:plan")
     forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))
     try:
