@@ -13,11 +13,13 @@ from reconciler.core.plan import Plan
 from reconciler.core.platform import PlatformState
 from reconciler.core.propose import Proposal
 from reconciler.render.names import NO_NAMES, Names
-from reconciler.render.text import proposal_names
+from reconciler.render.text import proposal_names, visible_lines
 
 
 def _dump(data, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False)
+    # Invisible characters (a text-direction override in a name) as \\u escapes: the same JSON,
+    # but nothing a terminal would act on.
+    out.write(visible_lines(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)))
     out.write("\n")
 
 

@@ -10,6 +10,7 @@ Ids that refer to other entities print with their names: `manager: "1003" (Łuka
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import TextIO
 
@@ -25,15 +26,27 @@ PROPOSAL_MARKS = {"import": "+", "sync": "~", "cleanup": "-"}
 
 def visible(text: str) -> str:
     """`text` with each control or invisible character (bidi overrides, zero-width, C0/C1,
-    line separators) as `\\uXXXX`, so nothing can reorder, hide or break a line."""
+    line separators) as `\\uXXXX` (a surrogate pair beyond U+FFFF, as JSON writes it), so
+    nothing can reorder, hide or break a line; inside a JSON string the escape means the same
+    character."""
     if text.isprintable():
         return text
     return "".join(
-        ch
-        if ch.isprintable() or unicodedata.category(ch) == "Zs"
-        else (f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-        for ch in text
+        ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _escaped(ch) for ch in text
     )
+
+
+def _escaped(ch: str) -> str:
+    units = ch.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(units[i : i + 2]):04x}" for i in range(0, len(units), 2))
+
+
+def visible_lines(text: str) -> str:
+    """`visible` for each line of a text whose line breaks are its own (JSON, a message)."""
+    return _LINE.sub(lambda line: visible(line.group()), text)
+
+
+_LINE = re.compile(r"[^\r\n]+")
 
 
 def value(v) -> str:

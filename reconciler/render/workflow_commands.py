@@ -11,17 +11,16 @@ rendering.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from reconciler.errors import Problem
-from reconciler.render.text import visible
+from reconciler.render.text import visible_lines
 
 TITLE = "hrsync validate"
 
 
 def escape_data(text: str) -> str:
-    text = re.sub(r"[^\r\n]+", lambda part: visible(part.group()), text)
+    text = visible_lines(text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -151,4 +151,30 @@ def test_hostile_names_cannot_break_the_markdown_plan(name):
 def test_visible_shows_what_it_escapes():
     assert visible("Eve\u202egnp") == "Eve\\u202egnp"
     assert visible("Łukasz Żółć\u00a0Jr") == "Łukasz Żółć\u00a0Jr"  # a no-break space is fine
-    assert visible("x\U000e0041") == "x\\U000e0041"  # a tag character
+    assert visible("x\U000e0041") == "x\\udb40\\udc41"  # a tag character, as JSON writes it
+    assert json.loads('"' + visible("x\U000e0041\u202e") + '"') == "x\U000e0041\u202e"
+
+
+def test_a_hand_edited_state_file_cannot_reach_the_terminal_raw(company, tmp_path):
+    """The loader takes any name of up to 200 characters (the snapshot check never saw a hand
+    edit): every rendering of the plan shows the invisible characters, JSON keeps the name."""
+    from click.testing import CliRunner
+
+    from reconciler.cli.main import cli
+    from tests.conftest import commit_all
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-C", str(company), "propose", "--write", "all"]).exit_code == 0
+    hostile = "Bo\u202eevil\x1b[2J\u200b"
+    path = company / "state/members/2.yaml"
+    escaped = 'first_name: "Bo\\u202eevil\\e[2J\\u200b"'  # YAML's own escapes
+    path.write_text(path.read_text().replace("first_name: Bo", escaped))
+    commit_all(company)
+    assert runner.invoke(cli, ["-C", str(company), "validate"]).exit_code == 0
+    for fmt in ("text", "markdown", "json"):
+        result = runner.invoke(cli, ["-C", str(company), "plan", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert _invisible(result.stdout) == set()
+        assert "\\u202e" in result.stdout
+    data = json.loads(runner.invoke(cli, ["-C", str(company), "plan", "--format", "json"]).stdout)
+    assert data["names"]["members"]["2"] == f"{hostile} Tech"
