@@ -337,10 +337,11 @@ def _update_proposal(
         warnings=tuple(" ".join(str(w).split()) for w in (*proposal.warnings, *accepted.held)),
         current=night.state_after,
         proposed=accepted.state,
+        source=" ".join(proposal.source.split()),
     )
     from_hris = {(c.kind, c.id): c.after for c in proposal.select(kind)}
     trailers = proposal_trailers(kind, "manual", proposal.snapshot_digest, changes, from_hris)
-    trailers.insert(3, ("Hrsync-Source", " ".join(proposal.source.split())))
+    trailers.insert(3, ("Hrsync-Source", view.source))
     message = message_with(changes, trailers, notes=view.warnings)
     files = files_of(accepted)
     guard = night.guard

@@ -87,3 +87,23 @@ def test_markdown_ignores_a_reviewers_later_edit_as_the_forge_does(runner, tmp_p
     clone.git.push("origin", "hrsync/jobs")
     assert _show(runner, "jobs", "--format", "markdown") == before
     assert "J13" not in _show(runner, "jobs")  # the text view shows the branch as it is
+
+
+def test_markdown_matches_the_body_for_a_rehire_under_a_new_id(runner):
+    """A likely rehire is one change (the new id, its before the old member): the body and
+    `review show --format markdown` agree on it too."""
+    from tests.gitops.test_kills import set_modes
+
+    every = "import: automatic, sync: automatic, cleanup: automatic"
+    set_modes(runner, teams=every, jobs=every, members=every)
+    run_sync(runner, apply=True)
+    export = runner / "hris/export.csv"
+    rows = export.read_text().splitlines()
+    (priya,) = [r for r in rows if r.startswith("1005,")]
+    rows = [r for r in rows if r != priya] + ["1099" + priya[len("1005") :]]
+    export.write_text("\n".join(rows) + "\n")
+    with FakeGitHub() as fake:
+        run_sync(runner, forge=GitHubForge(fake.repository, fake.token, api_url=fake.url))
+        body = _bodies(fake)["members"]
+    assert "likely rehire of member 1005" in body
+    assert _show(runner, "members", "--format", "markdown") == body
