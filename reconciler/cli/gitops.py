@@ -34,7 +34,8 @@ def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     """The nightly run: fetch, propose, commit automatic changes to main, rebuild the rolling
     branch and pull request per kind for the manual ones, then plan against main and apply what
     is left (every run, so a night after a failed apply makes it good). Exit 1 when apply
-    failed; the output says what is still pending."""
+    failed; the output says what is still pending. In GitHub Actions the plan applied (or
+    still pending) is also appended to the job summary."""
     from reconciler.gitops.pipeline import run_sync
 
     report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)

@@ -181,7 +181,9 @@ def validate(ctx, fmt: str) -> None:
 )
 @click.pass_context
 def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
-    """Show what apply would change on the platform to match state/ (reads only)."""
+    """Show what apply would change on the platform to match state/ (reads only), ids with
+    names. In GitHub Actions the plan is also appended, in markdown, to the job summary
+    (the file GITHUB_STEP_SUMMARY names)."""
     repo = _repo(ctx)
     the_plan, names = ops.plan_with_names(repo)
     differences = ops.main_differences(repo)
