@@ -24,12 +24,12 @@ from pathlib import Path
 import git
 
 from reconciler import operations as ops
-from reconciler.gitops.approval import approve, find_pending, pending
-from reconciler.gitops.body import pull_request_body
+from reconciler.gitops.approval import approve, find_pending, pending, proposal_checkout
 from reconciler.gitops.commits import Identity, commit_paths
 from reconciler.gitops.dropped import DropLedger
 from reconciler.gitops.history import history
-from reconciler.gitops.pipeline import run_sync, settings_of
+from reconciler.gitops.pipeline import run_sync
+from reconciler.gitops.proposal_view import pending_names, pull_request_body_of
 from reconciler.render.gitops_text import (
     history_text,
     pending_text,
@@ -89,7 +89,7 @@ def run_demo(directory: Path, say: Say) -> None:
     say("== hrsync sync --kind members (rebuilt on the new main: teams and jobs are in)")
     say(_rendered(sync_text, run_sync(directory, ("members",), apply=True)))
     say("== hrsync review show members (the first few)")
-    say(_rendered(proposal_detail_text, find_pending(directory, "members"), limit=3))
+    say(_review_show(directory, "members", limit=3))
     _approve(directory, say, "members", drop=(CONTRACTOR,))
 
     say("== hrsync link --email ines.ferreira@northwind.example")
@@ -119,7 +119,7 @@ def run_demo(directory: Path, say: Say) -> None:
     _night(directory, say, "Night 2: a leaver, a changed job, a renamed team, a new hire")
     say("== hrsync review list")
     say(_rendered(pending_text, pending(directory)))
-    say("== the teams proposal as a reviewer reads it in a pull request (markdown)")
+    say("== hrsync review show teams --format markdown (the pull-request body, as GitHub shows it)")
     say(_teams_body(directory))
     _approve(directory, say, "teams")
 
@@ -193,16 +193,21 @@ def _approve(directory: Path, say: Say, kind: str, drop: tuple[str, ...] = ()) -
         say(f"apply: {result.plan.summary_line()} {result.applied} applied.\n")
 
 
+def _review_show(directory: Path, kind: str, limit: int) -> str:
+    item = find_pending(directory, kind)
+    names = pending_names(proposal_checkout(directory), item)
+    return _rendered(proposal_detail_text, item, limit=limit, names=names)
+
+
 def _teams_body(directory: Path) -> str:
-    repo = ops.Repo.open(directory)
-    proposal = ops.make_proposal(repo, ops.fetch_snapshot(repo))
-    return pull_request_body(proposal, "teams", settings_of(repo))
+    item = find_pending(directory, "teams")
+    return pull_request_body_of(proposal_checkout(directory), "teams", item.tip)
 
 
 def _plan_apply(repo: ops.Repo, say: Say) -> None:
     say("== hrsync plan")
-    plan = ops.make_plan(repo)
-    say(_rendered(plan_text, plan, target="sqlite"))
+    plan, names = ops.plan_with_names(repo)
+    say(_rendered(plan_text, plan, target="sqlite", names=names))
     if plan.changes:
         say("== hrsync apply --auto-approve")
         _, result = ops.run_apply(repo, confirm=ops.auto_approved)

@@ -26,6 +26,7 @@ from reconciler.core.propose import Proposal, ProposedChange, accept, propose
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, HrsyncError, InvalidInput, Problem, TargetError
 from reconciler.lock import repository_lock
+from reconciler.render.names import Names
 from reconciler.sources import open_source
 from reconciler.state.policy_files import load_policy
 from reconciler.state.tree import read_state, remove_entities, write_entities
@@ -124,14 +125,20 @@ def make_plan(repo: Repo, desired: DesiredState | None = None) -> Plan:
     """The plan against the part of state/ the platform can hold (see `Target.holdable`).
     Takes the repository's lock: a sync writing main meanwhile is waited for, not read half.
     `desired`: the state already read (a night passes what it committed; nothing is re-read)."""
+    return plan_with_names(repo, desired)[0]
+
+
+def plan_with_names(repo: Repo, desired: DesiredState | None = None) -> tuple[Plan, Names]:
+    """The plan, and who its ids are: names from state/, then from the platform."""
     with repository_lock(repo.root), gc_paused():
         desired = planned_state(repo.state() if desired is None else desired)
         target = open_target(repo.config.target, repo.root)
         try:
             platform = target.read()
-            return compute_plan(target.holdable(desired), platform)
+            plan = compute_plan(target.holdable(desired), platform)
         finally:
             target.close()
+    return plan, Names((desired, platform))
 
 
 def run_apply(

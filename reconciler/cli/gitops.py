@@ -8,6 +8,7 @@ from datetime import date
 
 import click
 
+from reconciler.cli import github_output
 from reconciler.cli.lazy import lazy
 from reconciler.cli.output import repo_root
 from reconciler.core.model import KINDS
@@ -33,15 +34,33 @@ def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     """The nightly run: fetch, propose, commit automatic changes to main, rebuild the rolling
     branch and pull request per kind for the manual ones, then plan against main and apply what
     is left (every run, so a night after a failed apply makes it good). Exit 1 when apply
-    failed; the output says what is still pending."""
+    failed; the output says what is still pending. In GitHub Actions the plan applied (or
+    still pending) is also appended to the job summary."""
     from reconciler.gitops.pipeline import run_sync
 
     report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     _echo(gitops_text.sync_text, report)
+    if report.plan is not None and github_output.summary_wanted():
+        github_output.append_step_summary(sync_summary(report))
     if report.apply_error is not None:
         ctx.exit(1)
+
+
+def sync_summary(report) -> str:
+    """The night's plan for the job summary: what was applied, or what is still pending."""
+    from reconciler.render.markdown import esc, plan_markdown
+    from reconciler.render.names import NO_NAMES
+
+    buffer = io.StringIO()
+    if report.apply_error is not None:
+        buffer.write(f"> [!WARNING]\n> apply failed: {esc(report.apply_error)}\n\n")
+        buffer.write("Still pending on the platform:\n\n")
+    else:
+        buffer.write(f"hrsync sync applied {report.applied} change(s) of this plan:\n\n")
+    plan_markdown(report.plan, buffer, names=report.names or NO_NAMES)
+    return buffer.getvalue()
 
 
 def _echo(renderer, value, **kwargs) -> None:
@@ -66,12 +85,29 @@ def review_list(ctx) -> None:
 
 @review.command("show")
 @click.argument("kind", type=click.Choice(KINDS))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: the pull-request body exactly as the forge receives it (warnings, changes "
+    "with names, the Mermaid org chart of team changes), from the branch's proposal commit.",
+)
 @click.pass_context
-def review_show(ctx, kind: str) -> None:
-    """One proposal, entity by entity, field before → after."""
-    from reconciler.gitops.approval import find_pending
+def review_show(ctx, kind: str, fmt: str) -> None:
+    """One proposal, entity by entity, field before → after, ids with names."""
+    from reconciler.gitops import proposal_view
+    from reconciler.gitops.approval import find_pending, proposal_checkout
 
-    _echo(gitops_text.proposal_detail_text, find_pending(repo_root(ctx), kind))
+    root = repo_root(ctx)
+    item = find_pending(root, kind)
+    checkout = proposal_checkout(root)
+    if fmt == "markdown":
+        click.echo(proposal_view.pull_request_body_of(checkout, kind, item.tip), nl=False)
+        return
+    names = proposal_view.pending_names(checkout, item)
+    _echo(gitops_text.proposal_detail_text, item, names=names)
     click.echo(f"\nApprove with `hrsync review approve {kind}`; leave items out with --drop ID.")
 
 
@@ -191,15 +227,16 @@ def plan_comment(ctx, number: int) -> None:
     from reconciler.core.plan import safety_problems
     from reconciler.gitops.comments import split_comment
     from reconciler.gitops.forge import open_forge
-    from reconciler.render.markdown import esc, plan_markdown
+    from reconciler.render.markdown import plan_markdown, refusals_markdown
 
     repo = ops.Repo.open(repo_root(ctx))
-    plan = ops.make_plan(repo)
+    plan, names = ops.plan_with_names(repo)
     buffer = io.StringIO()
     # The safety check runs here too, so a reviewer sees before merging what apply would refuse.
-    for problem in safety_problems(plan, *ops.safety_limits(repo, None, None)):
-        buffer.write(f"> [!WARNING]\n> apply would refuse this plan: {esc(problem)}\n\n")
-    plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"))
+    buffer.write(refusals_markdown(safety_problems(plan, *ops.safety_limits(repo, None, None))))
+    plan_markdown(plan, buffer, target=repo.config.target.get("type", "sqlite"), names=names)
+    if github_output.summary_wanted():  # the check run's summary page shows it too
+        github_output.append_step_summary(buffer.getvalue())
     parts = split_comment(buffer.getvalue(), "hrsync:plan")
     forge = open_forge(repo.config, repo.config.git.get("main_branch", "main"))
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli import commands
+from reconciler.cli import commands, github_output
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
 from reconciler.cli.lazy import lazy
 from reconciler.cli.output import Progress, render_to, repo_root, write_file
@@ -135,16 +135,32 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
 
 
 @cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github: each error also as a GitHub Actions annotation (`::error file=…,line=…::`) "
+    "on stdout; the default inside GitHub Actions (GITHUB_ACTIONS=true).",
+)
 @click.pass_context
-def validate(ctx) -> None:
+def validate(ctx, fmt: str) -> None:
     """Check hrsync.yaml, policies and state/ (schemas, references, cycles)."""
-    repo = _repo(ctx)
-    state = repo.state()
-    from reconciler.gitops.workflows import workflow_problems
+    root = None
+    try:
+        root = repo_root(ctx)
+        repo = ops.Repo.open(root)
+        state = repo.state()
+        from reconciler.gitops.workflows import workflow_problems
 
-    problems = workflow_problems(repo)
-    if problems:
-        raise InvalidInput(problems)
+        problems = workflow_problems(repo)
+        if problems:
+            raise InvalidInput(problems)
+    except HrsyncError as exc:
+        if fmt == "github" or github_output.in_actions():
+            github_output.echo_annotations(exc, root)
+        raise
     click.echo(
         f"OK: {len(state.members)} members, {len(state.teams)} teams, "
         f"{len(state.jobs)} jobs; policies and configuration valid"
@@ -165,9 +181,11 @@ def validate(ctx) -> None:
 )
 @click.pass_context
 def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
-    """Show what apply would change on the platform to match state/ (reads only)."""
+    """Show what apply would change on the platform to match state/ (reads only), ids with
+    names. In GitHub Actions the plan is also appended, in markdown, to the job summary
+    (the file GITHUB_STEP_SUMMARY names)."""
     repo = _repo(ctx)
-    the_plan = ops.make_plan(repo)
+    the_plan, names = ops.plan_with_names(repo)
     differences = ops.main_differences(repo)
     if differences:
         click.echo(
@@ -177,22 +195,30 @@ def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
             err=True,
         )
     target = repo.config.target.get("type", "sqlite")
-    click.echo(_render_plan(the_plan, fmt, target), nl=False)
+    click.echo(_render_plan(the_plan, fmt, target, names), nl=False)
     # The safety check runs in dry-run too, after the plan is shown (as octoDNS does).
-    for problem in core_plan.safety_problems(the_plan, *ops.safety_limits(repo, None, None)):
+    refusals = core_plan.safety_problems(the_plan, *ops.safety_limits(repo, None, None))
+    for problem in refusals:
         click.echo(f"! apply would refuse this plan: {problem}", err=True)
+    if github_output.summary_wanted():
+        github_output.append_step_summary(
+            render_markdown.refusals_markdown(refusals)
+            + _render_plan(the_plan, "markdown", target, names)
+        )
     if out:
-        write_file(out, render_to(render_json.plan_json, the_plan))
+        write_file(out, _render_plan(the_plan, "json", target, names))
     if detailed_exitcode and the_plan.changes:
         ctx.exit(EXIT_PENDING)
 
 
-def _render_plan(the_plan: core_plan.Plan, fmt: str, target: str) -> str:
-    if fmt == "json":
-        return render_to(render_json.plan_json, the_plan)
-    renderer = render_markdown.plan_markdown if fmt == "markdown" else render_text.plan_text
+def _render_plan(the_plan: core_plan.Plan, fmt: str, target: str, names=None) -> str:
     buffer = io.StringIO()
-    renderer(the_plan, buffer, target=target)
+    kwargs = {"names": names} if names is not None else {}
+    if fmt == "json":
+        render_json.plan_json(the_plan, buffer, **kwargs)
+    else:
+        renderer = render_markdown.plan_markdown if fmt == "markdown" else render_text.plan_text
+        renderer(the_plan, buffer, target=target, **kwargs)
     return buffer.getvalue()
 
 

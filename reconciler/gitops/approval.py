@@ -49,7 +49,7 @@ class Approval:
     apply_stopped: str | None = None  # merged and pushed, but apply refused or failed: why
 
 
-def _checkout(root: Path) -> Checkout:
+def proposal_checkout(root: Path) -> Checkout:
     return Checkout(root, settings_of(ops.Repo.open(root)))
 
 
@@ -57,7 +57,7 @@ def pending(
     root: Path, kinds: tuple[str, ...] = KINDS, *, fetch: bool = True
 ) -> list[PendingProposal]:
     """The proposal branches not merged into main yet."""
-    checkout = _checkout(root)
+    checkout = proposal_checkout(root)
     if fetch:
         checkout.fetch()
     main = checkout.rev(checkout.remote_ref(checkout.settings.main))
@@ -131,7 +131,7 @@ def approve(
     apply: bool = False,
     max_deletes: int | None = None,
 ) -> Approval:
-    checkout = _checkout(root)
+    checkout = proposal_checkout(root)
     settings = checkout.settings
     branch = settings.branch(kind)
     with sync_lock(root):

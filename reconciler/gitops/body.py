@@ -9,6 +9,7 @@ import io
 from reconciler.core.propose import Proposal
 from reconciler.gitops.commits import GitSettings
 from reconciler.render.markdown import code, esc, proposal_markdown
+from reconciler.render.text import visible
 
 BODY_LIMIT = 60_000  # GitHub refuses bodies over 65,536 characters
 DIAGRAM_LIMIT = 60  # nodes; a bigger chart is unreadable in a PR
@@ -59,8 +60,9 @@ def _how_to_review(kind: str, settings: GitSettings) -> str:
 
 def mermaid_label(text: str) -> str:
     """Every character but letters, digits and spaces as a Mermaid entity code (#60;), so no
-    name can close the label, inject markup or break the diagram."""
-    return "".join(c if c.isalnum() or c == " " else f"#{ord(c)};" for c in text)
+    name can close the label, inject markup or break the diagram; an invisible character
+    (a text-direction override) first becomes visible text (`\\u202e`)."""
+    return "".join(c if c.isalnum() or c == " " else f"#{ord(c)};" for c in visible(text))
 
 
 def org_chart(proposal: Proposal) -> str:

@@ -6,6 +6,7 @@ fixed: `<kind>: import 3, sync 2, cleanup 1` then the entities, then `Hrsync-*` 
     Hrsync-Kind: members              the kind the commit changes
     Hrsync-Mode: automatic | manual   committed on main by itself, or proposed on a branch
     Hrsync-Snapshot: <sha256>         Snapshot.digest() of the HRIS data it came from
+    Hrsync-Source: file:hris/x.csv    (manual commits) the source the snapshot came from
     Hrsync-Proposed: members/1004 <d> (manual commits) each entity with the digest of its
                                       proposed content, so a reviewer's edits can be told apart
 """

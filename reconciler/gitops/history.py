@@ -188,6 +188,24 @@ def _raw_entries(tokens: list[str], i: int) -> tuple[list[tuple[list[str], str]]
     return entries, i
 
 
+def entities_at(repo: git.Repo, rev: str, wanted) -> dict[str, dict]:
+    """{kind: {id: entity}} of state/ at `rev`, for the files `wanted(kind, id)` asks for (one
+    listing of the tree, then only those files read). A file that cannot be read is left out."""
+    found: dict[str, dict] = {kind: {} for kind in KINDS}
+    listing = repo.git.ls_tree("-r", "-z", "--full-tree", rev, "--", "state")
+    versions = _Versions(repo)
+    for entry in filter(None, listing.split("\0")):
+        meta, _, path = entry.partition("\t")
+        located = _state_file(path)
+        mode, _, sha = meta.split(" ")
+        if located is None or not wanted(*located):
+            continue
+        entity = versions.entity(located[0], path, mode, sha)
+        if entity is not None and not isinstance(entity, _Unreadable):
+            found[located[0]][located[1]] = entity
+    return found
+
+
 def changed_entities(repo: git.Repo, old: str, new: str) -> list[EntityChange]:
     """Every entity that differs between two revisions (e.g. main and a proposal branch)."""
     output = repo.git.diff("--raw", "-z", "--no-abbrev", "--no-renames", old, new, "--", "state")

@@ -62,6 +62,7 @@ from reconciler.gitops.guard import (
 )
 from reconciler.gitops.history import refresh_commit_graph
 from reconciler.gitops.plumbing import CommitSpec, build_commits
+from reconciler.render.names import Names
 from reconciler.state.entities import render_entity
 from reconciler.state.tree import STATE_DIR
 
@@ -89,6 +90,7 @@ class SyncReport:
     main_commits: list[str] = field(default_factory=list)  # subjects of commits pushed to main
     kinds: list[KindOutcome] = field(default_factory=list)
     plan: Plan | None = None
+    names: Names | None = None  # who the plan's ids are, from main's state/
     applied: int = 0
     reviews: ExportResult | None = None  # when `reviews: automatic` filed review reports
     mass_removal: bool = False
@@ -182,6 +184,7 @@ def keep_commit_graph(checkout: Checkout) -> None:
 def _apply_main(repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes) -> None:
     """Plan against main (what this run committed, `desired`) and apply what is left; a failure
     is reported, with what is pending."""
+    report.names = Names((desired,))
     try:
         report.plan, result = ops.run_apply(
             repo, max_deletes=max_deletes, confirm=ops.auto_approved, desired=desired
@@ -325,13 +328,20 @@ def _update_proposal(
             forge.close(existing, f"Nothing left to review: main matches the HRIS for {kind}.")
         return KindOutcome(kind, "closed" if old_tip or existing else "nothing")
 
+    # What the pull request shows is what its commit holds (main before, the branch after, the
+    # warnings as the message writes them), so `review show --format markdown` rebuilds it
+    # from git alone (gitops/proposal_view.py).
     view = replace(
         proposal,
         changes=tuple(replace(c, mode="manual") for c in changes),
-        warnings=(*proposal.warnings, *accepted.held),
+        warnings=tuple(" ".join(str(w).split()) for w in (*proposal.warnings, *accepted.held)),
+        current=night.state_after,
+        proposed=accepted.state,
+        source=" ".join(proposal.source.split()),
     )
     from_hris = {(c.kind, c.id): c.after for c in proposal.select(kind)}
     trailers = proposal_trailers(kind, "manual", proposal.snapshot_digest, changes, from_hris)
+    trailers.insert(3, ("Hrsync-Source", view.source))
     message = message_with(changes, trailers, notes=view.warnings)
     files = files_of(accepted)
     guard = night.guard

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TextIO
 
 from reconciler.gitops.history import Event
-from reconciler.render.text import value
+from reconciler.render.names import NO_NAMES, Names
+from reconciler.render.text import named, value
 
 
 def _how(event: Event) -> str:
@@ -100,8 +101,11 @@ def pending_text(found, out: TextIO) -> None:
         )
 
 
-def proposal_detail_text(item, out: TextIO, limit: int | None = None) -> None:
-    """One pending proposal, entity by entity (the first `limit` of them); its warnings first."""
+def proposal_detail_text(
+    item, out: TextIO, limit: int | None = None, names: Names = NO_NAMES
+) -> None:
+    """One pending proposal, entity by entity (the first `limit` of them); its warnings first.
+    Ids print with names: `manager: "1003" (Łukasz Żółć)`."""
     for warning in item.warnings:
         out.write(f"! {value(warning)[1:-1]}\n")
     if item.warnings:
@@ -113,9 +117,13 @@ def proposal_detail_text(item, out: TextIO, limit: int | None = None) -> None:
     marks = {"import": "+", "sync": "~", "cleanup": "-"}
     shown = item.changes if limit is None else item.changes[:limit]
     for change in shown:
-        out.write(f"  {marks[change.action]} {change.action:8} {change.kind[:-1]} {change.id}\n")
+        entity_name = names.of(change.kind, change.id)
+        named_as = f" {value(entity_name)}" if entity_name else ""
+        out.write(
+            f"  {marks[change.action]} {change.action:8} {change.kind[:-1]} {change.id}{named_as}\n"
+        )
         for name, old, new in change.fields:
             if name != "id":
-                out.write(f"      {name}: {value(old)} → {value(new)}\n")
+                out.write(f"      {name}: {named(names, name, old)} → {named(names, name, new)}\n")
     if len(shown) < len(item.changes):
         out.write(f"  … and {len(item.changes) - len(shown)} more\n")

@@ -1,4 +1,7 @@
-"""JSON renderers: the plan (schemas/plan.schema.json), the proposal and the platform."""
+"""JSON renderers: the plan (schemas/plan.schema.json), the proposal and the platform.
+
+Plans and proposals carry a `names` map, {kind: {id: name}}, for every id they hold or refer
+to that has a name, so a script can print `manager: 1003 (Łukasz Żółć)` as hrsync does."""
 
 from __future__ import annotations
 
@@ -9,15 +12,20 @@ from reconciler.core.model import KINDS, entity_data
 from reconciler.core.plan import Plan
 from reconciler.core.platform import PlatformState
 from reconciler.core.propose import Proposal
+from reconciler.render.names import NO_NAMES, Names
+from reconciler.render.text import proposal_names, visible_lines
 
 
 def _dump(data, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False)
+    # Invisible characters (a text-direction override in a name) as \\u escapes: the same JSON,
+    # but nothing a terminal would act on.
+    out.write(visible_lines(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)))
     out.write("\n")
 
 
-def plan_json(plan: Plan, out: TextIO) -> None:
-    _dump(plan.data, out)
+def plan_json(plan: Plan, out: TextIO, *, names: Names = NO_NAMES) -> None:
+    known = names.with_changes(plan.changes)
+    _dump({**plan.data, "names": known.mentioned(plan.changes)}, out)
 
 
 def proposal_data(proposal: Proposal) -> dict:
@@ -41,6 +49,7 @@ def proposal_data(proposal: Proposal) -> dict:
             for c in proposal.changes
         ],
         "summary": {kind: proposal.counts(kind) for kind in KINDS},
+        "names": proposal_names(proposal).mentioned(proposal.changes),
     }
 
 

@@ -1,5 +1,7 @@
 """Markdown renderers (pull-request bodies, plan comments). Every value is escaped: names and
-job titles contain `|`, `*`, `<b>` and the like, and must neither break a table nor inject HTML."""
+job titles contain `|`, `*`, `<b>` and the like, and must neither break a table nor inject HTML;
+invisible characters (text-direction overrides, zero-width) are shown as `\\uXXXX`. Ids that
+refer to other entities show their names: `manager: 1003 (Łukasz Żółć)`."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import TextIO
 from reconciler.core.model import KINDS, SINGULAR
 from reconciler.core.plan import Plan
 from reconciler.core.propose import Proposal
+from reconciler.render.names import NO_NAMES, Names
+from reconciler.render.text import proposal_names, visible
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 COLLAPSE_AFTER = 10
@@ -24,16 +28,20 @@ def esc(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, tuple | list):
         return ", ".join(esc(v) for v in value) or "*none*"
-    text = html.escape(str(value), quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return text.replace("\r", " ").replace("\n", " ")
+    text = html.escape(_one_line(value), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _one_line(value) -> str:
+    """Line breaks as spaces, other invisible characters shown (`\\u202e`)."""
+    return visible(str(value).replace("\r", " ").replace("\n", " "))
 
 
 def code(value) -> str:
     """A code span that holds any text: a fence longer than any backtick run inside (so an id
     with backticks cannot close it), pipes escaped for table cells, no raw newlines. Inside a
     code span HTML is shown as text, never rendered."""
-    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    text = _one_line(value).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
@@ -46,19 +54,32 @@ def _name(kind: str, entity) -> str:
     return esc(entity.name)
 
 
-def _diff_cell(diff) -> str:
-    return "<br>".join(f"{esc(name)}: {esc(old)} → {esc(new)}" for name, old, new in diff)
+def named(names: Names, field: str, value) -> str:
+    """A field's value, escaped; each id it refers to followed by its name where known."""
+    refs = names.refs(field, value)
+    if refs is None:
+        return esc(value)
+    return ", ".join(esc(i) + (f" ({esc(n)})" if n else "") for i, n in refs) or esc(value)
 
 
-def _detail(change) -> str:
+def _diff_cell(diff, names: Names) -> str:
+    return "<br>".join(
+        f"{esc(name)}: {named(names, name, old)} → {named(names, name, new)}"
+        for name, old, new in diff
+    )
+
+
+def _detail(change, names: Names) -> str:
     """What a change does to the entity: its fields when new, before → after otherwise."""
     if change.after is None:
         return ""
     if change.before is None:
         return "<br>".join(
-            f"{esc(name)}: {esc(new)}" for name, _, new in change.changed_fields() if name != "id"
+            f"{esc(name)}: {named(names, name, new)}"
+            for name, _, new in change.changed_fields()
+            if name != "id"
         )
-    return _diff_cell(change.changed_fields())
+    return _diff_cell(change.changed_fields(), names)
 
 
 def _section(out: TextIO, title: str, rows: list[str], header: str) -> None:
@@ -80,13 +101,14 @@ def proposal_markdown(
     for warning in proposal.warnings:
         out.write(f"> [!WARNING]\n> {esc(warning)}\n\n")
     header = "| | id | name | change |\n|---|---|---|---|"
+    names = proposal_names(proposal)
     for action, title in (("import", "Import"), ("sync", "Sync"), ("cleanup", "Clean-up")):
         rows = []
         for change in proposal.select(kind, mode):
             if change.action != action:
                 continue
             entity = change.after or change.before
-            detail = _detail(change) or "removed from the HRIS: file removed"
+            detail = _detail(change, names) or "removed from the HRIS: file removed"
             note = f" *({esc(change.note)})*" if change.note else ""
             rows.append(
                 f"| {SINGULAR[change.kind]} | {code(change.id)} | "
@@ -98,7 +120,15 @@ def proposal_markdown(
     )
 
 
-def plan_markdown(plan: Plan, out: TextIO, *, target: str = "platform") -> None:
+def refusals_markdown(problems) -> str:
+    """What apply would refuse, as warnings above the plan: a reviewer sees it before merging."""
+    return "".join(f"> [!WARNING]\n> apply would refuse this plan: {esc(p)}\n\n" for p in problems)
+
+
+def plan_markdown(
+    plan: Plan, out: TextIO, *, target: str = "platform", names: Names = NO_NAMES
+) -> None:
+    names = names.with_changes(plan.changes)
     out.write(f"### hrsync plan for {esc(target)}: {esc(plan.summary_line())}\n\n")
     for conflict in plan.conflicts:
         out.write(f"> [!WARNING]\n> {esc(conflict.message())}\n\n")
@@ -109,7 +139,7 @@ def plan_markdown(plan: Plan, out: TextIO, *, target: str = "platform") -> None:
             if change.kind != kind:
                 continue
             entity = change.after or change.before
-            detail = _detail(change)
+            detail = _detail(change, names)
             rows.append(
                 f"| {PLAN_ICONS[change.action]} {change.action} | "
                 f"{SINGULAR[kind]} | {code(change.id)} | {_name(kind, entity)} | "

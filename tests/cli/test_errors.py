@@ -181,7 +181,7 @@ def test_a_bug_stays_a_traceback(applied, monkeypatch):
     def bug(repo):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(operations, "make_plan", bug)
+    monkeypatch.setattr(operations, "plan_with_names", bug)
     result = CliRunner().invoke(cli, ["-C", str(applied), "plan"])
     assert isinstance(result.exception, KeyError)
 

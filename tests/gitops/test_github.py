@@ -187,7 +187,12 @@ def test_plan_comment_shows_what_apply_would_refuse(tmp_path, monkeypatch):
         end = text.find("\n", text.index("type:", start))
         config.write_text(text[:start] + forge + text[end + 1 :])
         monkeypatch.setenv("FAKE_TOKEN", fake.token)
+        summary = tmp_path / "step_summary.md"
+        summary.write_text("")
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
         result = runner.invoke(cli, ["-C", str(root), "plan-comment", "--pr", "7"])
         assert result.exit_code == 0, result.output
         (comment,) = fake.comments[7]
         assert "apply would refuse this plan: apply would deactivate 4 of 6" in comment["body"]
+        # The check run's summary page shows the same plan, warning first.
+        assert comment["body"].endswith(summary.read_text())
