@@ -24,6 +24,7 @@ import httpx
 
 from reconciler.errors import ConfigError
 from reconciler.gitops.forge import ForgeError, PullRequest
+from reconciler.http import request_log_hooks
 
 log = logging.getLogger(__name__)
 API_VERSION = "2022-11-28"
@@ -65,6 +66,7 @@ class GitHubForge:
             },
             timeout=30.0,
             follow_redirects=False,
+            event_hooks=request_log_hooks("github"),
         )
 
     @classmethod
