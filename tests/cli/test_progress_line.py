@@ -40,13 +40,8 @@ def test_under_a_second_there_is_no_rate_so_short_runs_print_the_same_lines():
 
 
 def test_clock_time():
-    assert [clock_time(s) for s in (0, 21, 59.6, 725, 3723)] == [
-        "0:00",
-        "0:21",
-        "1:00",
-        "12:05",
-        "1:02:03",
-    ]
+    shown = {0: "0:00", 21: "0:21", 59.6: "1:00", 725: "12:05", 3723: "1:02:03"}
+    assert {seconds: clock_time(seconds) for seconds in shown} == shown
 
 
 def test_a_terminal_gets_one_line_redrawn_in_place_at_most_ten_times_a_second():
