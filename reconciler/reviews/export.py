@@ -171,8 +171,9 @@ class _Report:
                 review, subject, company=self.company, generated_on=self.today, fonts=self.fonts
             )
         except MissingGlyphs as exc:
-            # The export's result lists the refusal with its reason; -v logs it as it happens.
-            log.info("review %s: refused: %s", review.id, exc)
+            # The export's result lists the refusal with its reason (the characters may come
+            # from the person's name); -v logs that it happened.
+            log.info("review %s: refused, a character no font has", review.id)
             return str(exc)
         return None
 
@@ -318,7 +319,7 @@ class _Run:
                     ),
                 )
                 self.ledger.save()
-                log.info("review %s: already filed as document %s", review.id, document_id)
+                log.info("review %s: found filed in the HRIS", review.id)
                 if latest.sha256 == digest:
                     return _item(review, subject, latest, RETRY, FOUND, location), None
             elif latest.sha256 == digest:
@@ -345,7 +346,7 @@ class _Run:
         except MissingGlyphs as exc:
             # The check before queueing missed a text; the PDF would have lost it. The ledger
             # entry stays pending: nothing was uploaded, the next run tries again.
-            log.warning("review %s: refused while drawing: %s", review.id, exc)
+            log.warning("review %s: refused while drawing, a character no font has", review.id)
             return _item(review, subject, version, action, REFUSED, error=str(exc))
         try:
             uploaded = self.source.upload_document(
@@ -355,7 +356,9 @@ class _Run:
                 title=f"Performance review {review.cycle}",
             )
         except HrsyncError as exc:
-            log.warning("review %s: upload failed: %s", review.id, exc)
+            # The vendor's message may quote the file name, which holds the person's name;
+            # the export's result shows it to whoever runs the export.
+            log.warning("review %s: upload failed (%s)", review.id, type(exc).__name__)
             return _item(review, subject, version, action, FAILED, error=str(exc))
         self.ledger.set_latest(
             review.id,
@@ -368,7 +371,8 @@ class _Run:
             ),
         )
         self.ledger.save()
-        log.info("review %s: filed as document %s", review.id, uploaded.document_id)
+        # Not the file name, the place or the document id: those can hold the person's name.
+        log.info("review %s: filed", review.id)
         return _item(review, subject, version, action, UPLOADED, uploaded.location)
 
     def _stamp(self) -> str:

@@ -24,6 +24,9 @@ from reconciler.scaffold import init_repository
 from tests.conftest import BASE_ROWS, commit_all
 from tests.fakes import personio_server
 from tests.fakes.loopback import stop
+from tests.gitops.conftest import runner  # noqa: F401 (a fixture)
+from tests.gitops.test_kills import set_modes
+from tests.reviews.repo import make_repo
 from tests.targets.test_scim_cli import scim_company  # noqa: F401 (a fixture)
 
 
@@ -121,6 +124,32 @@ def test_by_default_a_ci_log_gets_plain_progress_lines_and_no_info(company):
     assert lines[0] == "apply teams  0/14"
     assert lines[-1].startswith("apply members  14/14")
     assert "INFO" not in stderr
+
+
+def test_a_night_shows_its_fetch_and_its_apply_step(runner):  # noqa: F811
+    everything = "import: automatic, sync: automatic, cleanup: automatic"
+    set_modes(runner, teams=everything, jobs=everything, members=everything)
+    stderr = hrsync(runner, "sync").stderr
+    lines = stderr.splitlines()
+    fetched = next(x for x in lines if x.startswith("fetch file export"))
+    assert re.fullmatch(r"fetch file export  (\d+)/\1 employees", fetched)
+    started = next(x for x in lines if x.startswith("apply "))
+    total = int(re.fullmatch(r"apply teams  0/(\d+)", started).group(1))
+    assert any(x.startswith(f"apply members  {total}/{total}") for x in lines)
+
+
+def test_reviews_export_counts_uploads_by_review_id_never_by_name(tmp_path):
+    root = make_repo(tmp_path)
+    (root / "hris").mkdir()
+    (root / "hris" / "employees.csv").write_text(
+        "employee_id,first_name,last_name,email,status\n", encoding="utf-8"
+    )
+    stderr = hrsync(root, "-v", "reviews", "export").stderr
+    assert "export reviews rv-1001-q4  0/4 uploads" in stderr
+    assert "export reviews  4/4 uploads" in stderr
+    assert "INFO reconciler.reviews.export: review rv-1001-q4: filed\n" in stderr
+    for name in ("Zoë", "Øvergaard", "Ana María", "Dana Keller", ".pdf"):
+        assert name not in stderr
 
 
 def test_verbose_and_quiet_together_are_a_usage_error(company):
