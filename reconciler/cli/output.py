@@ -37,7 +37,7 @@ def _redact_secrets(root: Path) -> None:
 
     try:
         logs.redact_environment(config_env(config.load_config(root)))
-    except HrsyncError:
+    except (HrsyncError, OSError, ValueError):
         pass  # the command itself reads hrsync.yaml and says what is wrong with it
 
 
