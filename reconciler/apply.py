@@ -56,5 +56,5 @@ def apply_plan(
         log.info("applied %s %s %s", change.action, change.kind, change.id)
         report(Step("apply", done, total, note=change.kind))
 
-    target.apply(plan.changes, applied)
+    target.apply(plan.changes, applied, on_progress)
     return ApplyResult(applied=done, summary=plan.summary)

@@ -79,9 +79,18 @@ class Target(Protocol):
         """Everything the platform holds, managed or not."""
         ...
 
-    def apply(self, changes: Sequence[Change], on_applied: Applied | None = None) -> None:
+    def apply(
+        self,
+        changes: Sequence[Change],
+        on_applied: Applied | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> None:
         """Carry out `changes` (already in dependency order). Each one is idempotent, so a run
-        killed part-way converges when the same plan is computed and applied again."""
+        killed part-way converges when the same plan is computed and applied again.
+
+        `on_applied` hears of each change once all of it is done. A platform that finishes
+        changes a phase at a time also reports, on `on_progress`, the work inside a long phase
+        (users written); one that finishes them one by one has nothing to add there."""
         ...
 
     def adopt(self, platform_id: str, member_id: str) -> None:
