@@ -4,10 +4,9 @@ keyed by HRIS id, so computing the plan again and applying it converges without 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.core.interfaces import Target
+from reconciler.core.interfaces import OnProgress, Step, Target
 from reconciler.core.model import DesiredState
 from reconciler.core.plan import Change, Plan, check_deletes, state_digest
 from reconciler.core.platform import PlatformState
@@ -41,17 +40,21 @@ def apply_plan(
     target: Target,
     *,
     max_deletes: int,
-    on_applied: Callable[[Change], None] | None = None,
+    on_progress: OnProgress | None = None,
 ) -> ApplyResult:
+    """Carry the plan out; `on_progress` hears of each change done (n/N, the kind at hand)."""
     check_deletes(plan, max_deletes)
+    total = len(plan.changes)
+    report = on_progress or (lambda step: None)
     done = 0
+    if total:
+        report(Step("apply", 0, total, note=plan.changes[0].kind))
 
     def applied(change: Change) -> None:
         nonlocal done
         done += 1
         log.info("applied %s %s %s", change.action, change.kind, change.id)
-        if on_applied:
-            on_applied(change)
+        report(Step("apply", done, total, note=change.kind))
 
-    target.apply(plan.changes, applied)
+    target.apply(plan.changes, applied, on_progress)
     return ApplyResult(applied=done, summary=plan.summary)

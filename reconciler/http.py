@@ -25,6 +25,31 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
+def request_log_hooks(vendor: str) -> dict[str, list[Callable]]:
+    """httpx event hooks that log each request at INFO (`-v`): method, path, status and time to
+    the answer's headers. The path only, never the query (a SCIM filter holds an e-mail) nor a
+    header."""
+    started = threading.local()
+
+    def on_request(request: httpx.Request) -> None:
+        started.at = time.monotonic()
+
+    def on_response(response: httpx.Response) -> None:
+        if log.isEnabledFor(logging.INFO):
+            took = (time.monotonic() - getattr(started, "at", time.monotonic())) * 1000
+            request = response.request
+            log.info(
+                "%s: %s %s %d %.0f ms",
+                vendor,
+                request.method,
+                request.url.path,
+                response.status_code,
+                took,
+            )
+
+    return {"request": [on_request], "response": [on_response]}
+
+
 class RateLimiter:
     """At most `count` requests in any `seconds`, for each (count, seconds) window; thread-safe.
 
@@ -105,6 +130,7 @@ class VendorHttp:
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
+            event_hooks=request_log_hooks(vendor),
         )
 
     def request(

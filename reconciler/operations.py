@@ -17,9 +17,9 @@ from reconciler.clock import today
 from reconciler.config import Config, load_config
 from reconciler.core.desired import with_coaches
 from reconciler.core.ids import shown
-from reconciler.core.interfaces import Progress
+from reconciler.core.interfaces import OnProgress
 from reconciler.core.model import KINDS, DesiredState, Snapshot
-from reconciler.core.plan import Change, Plan, compute_plan, raise_if_unsafe
+from reconciler.core.plan import Plan, compute_plan, raise_if_unsafe
 from reconciler.core.platform import PlatformState
 from reconciler.core.policies import Policy
 from reconciler.core.propose import Proposal, ProposedChange, accept, propose
@@ -59,7 +59,7 @@ class Repo:
         return read_state(self.root)
 
 
-def fetch_snapshot(repo: Repo, progress: Progress | None = None) -> Snapshot:
+def fetch_snapshot(repo: Repo, progress: OnProgress | None = None) -> Snapshot:
     source = open_source(repo.config.source, repo.root)
     try:
         return check_snapshot(source.fetch(progress))
@@ -149,7 +149,7 @@ def run_apply(
     max_deactivations: int | None = None,
     confirm: Callable[[Plan], bool] | None = None,
     desired: DesiredState | None = None,
-    on_applied: Callable[[Change], None] | None = None,
+    on_progress: OnProgress | None = None,
 ) -> tuple[Plan, ApplyResult | None]:
     """Plan (or check the saved plan), check its safety, confirm, apply. (plan, None) when
     nothing was applied. Dry by default: without `confirm` nothing is written (the CLI and the
@@ -158,7 +158,9 @@ def run_apply(
     Only what is committed on main is applied: a checkout that differs is refused, whatever
     its state/ holds (a proposal branch, a half-finished run, an uncommitted edit)."""
     with repository_lock(repo.root):
-        return _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_applied, desired)
+        return _run_apply(
+            repo, saved, max_deletes, max_deactivations, confirm, on_progress, desired
+        )
 
 
 def safety_limits(repo: Repo, max_deletes: int | None, max_deactivations: int | None):
@@ -171,7 +173,7 @@ def safety_limits(repo: Repo, max_deletes: int | None, max_deactivations: int | 
     return deletes, policy.max_removal_share, policy.min_removal_floor
 
 
-def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_applied, desired):
+def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_progress, desired):
     differences = main_differences(repo)
     if differences:
         from reconciler.gitops.committed import refusal
@@ -193,7 +195,7 @@ def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_applied,
         raise_if_unsafe(plan, limit, share, floor)  # before anyone is asked to confirm
         if not plan.changes or confirm is None or not confirm(plan):
             return plan, None
-        return plan, apply_plan(plan, target, max_deletes=limit, on_applied=on_applied)
+        return plan, apply_plan(plan, target, max_deletes=limit, on_progress=on_progress)
     finally:
         target.close()
 

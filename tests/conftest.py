@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,17 @@ def rows_with(
             row[COLUMNS.index(column)] = value
         out.append(row)
     return out + [list(r) for r in extra]
+
+
+@pytest.fixture(autouse=True)
+def fresh_logging():
+    """Each test starts with hrsync's logging as a new process has it: one command's -q or -v
+    (click's runner runs commands in this process) must not change what the next test logs."""
+    yield
+    logger = logging.getLogger("reconciler")
+    logger.setLevel(logging.NOTSET)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
 
 
 @pytest.fixture

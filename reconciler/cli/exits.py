@@ -21,6 +21,7 @@ import traceback
 
 import click
 
+from reconciler import logs
 from reconciler.errors import HrsyncError
 
 EXIT_OK = 0
@@ -96,6 +97,7 @@ def os_error_line(exc: OSError) -> str:
 
 def _fail(ctx: click.Context, line: str, exc: BaseException) -> None:
     if ctx.find_root().params.get("verbose"):
-        click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+        trace = "".join(traceback.format_exception(exc)).rstrip()
+        click.echo(logs.redacted(trace), err=True)
     click.echo(f"Error: {line}", err=True)
     ctx.exit(EXIT_ERROR)

@@ -10,7 +10,7 @@ import click
 
 from reconciler.cli import github_output
 from reconciler.cli.lazy import lazy
-from reconciler.cli.output import repo_root
+from reconciler.cli.output import ProgressLine, repo_root
 from reconciler.core.model import KINDS
 
 gitops_text = lazy("reconciler.render.gitops_text")
@@ -38,7 +38,11 @@ def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
     still pending) is also appended to the job summary."""
     from reconciler.gitops.pipeline import run_sync
 
-    report = run_sync(repo_root(ctx), _kinds(kind), apply=not no_apply, max_deletes=max_deletes)
+    root = repo_root(ctx)
+    with ProgressLine() as progress:
+        report = run_sync(
+            root, _kinds(kind), apply=not no_apply, max_deletes=max_deletes, progress=progress
+        )
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     _echo(gitops_text.sync_text, report)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import sys
 from pathlib import Path
 
 import click
 
+from reconciler import logs
 from reconciler.cli import commands, github_output
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
 from reconciler.cli.lazy import lazy
-from reconciler.cli.output import Progress, render_to, repo_root, write_file
+from reconciler.cli.output import ProgressLine, render_to, repo_root, write_file
 from reconciler.errors import HrsyncError, InvalidInput
 
 core_plan = lazy("reconciler.core.plan")
@@ -38,20 +38,26 @@ FORMAT = click.Choice(["text", "markdown", "json"])
     type=click.Path(file_okay=False, path_type=Path),
     help="The state repository (default: the folder holding hrsync.yaml, from here up).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log more to stderr: -v each HTTP request and each applied change (ids only), and "
+    "an error's traceback; -vv debug lines.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress, no warnings.")
 @click.version_option(package_name="hrsync")
 @click.pass_context
-def cli(ctx: click.Context, repo_dir: Path | None, verbose: bool) -> None:
+def cli(ctx: click.Context, repo_dir: Path | None, verbose: int, quiet: bool) -> None:
     """Keep a people platform in step with the HRIS, the GitOps way.
 
     \b
     The flow:  fetch → propose (HRIS → state/) → review → plan (state/ → platform) → apply
     Start with `hrsync demo` to see it run offline, or `hrsync init DIR` for a real company.
     """
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    if verbose and quiet:
+        raise click.UsageError("-v and -q contradict each other: give one")
+    logs.configure(-1 if quiet else verbose)
     ctx.obj = repo_dir
 
 
@@ -70,7 +76,7 @@ def _repo(ctx: click.Context) -> ops.Repo:
 def fetch(ctx, output: Path | None) -> None:
     """Fetch a snapshot of employees, teams and jobs from the configured HRIS."""
     repo = _repo(ctx)
-    with Progress() as progress:
+    with ProgressLine() as progress:
         snapshot = ops.fetch_snapshot(repo, progress)
     text = json.dumps(snapshot.to_data(), indent=2, ensure_ascii=False) + "\n"
     if output:
@@ -107,7 +113,7 @@ def propose(ctx, snapshot_file: Path | None, write: str | None, fmt: str) -> Non
     if snapshot_file:
         snapshot = ops.load_snapshot(snapshot_file)
     else:
-        with Progress() as progress:
+        with ProgressLine() as progress:
             snapshot = ops.fetch_snapshot(repo, progress)
     proposal = ops.make_proposal(repo, snapshot)
     # What a reviewer dropped stays dropped here too, as in the nightly run.
@@ -265,14 +271,14 @@ def apply(
             )
         return click.confirm("Apply these changes?", default=False)
 
-    with Progress() as progress:
+    with ProgressLine() as progress:
         the_plan, result = ops.run_apply(
             repo,
             saved=saved,
             max_deletes=max_deletes,
             max_deactivations=max_deactivations,
             confirm=confirm,
-            on_applied=lambda c: progress(f"applied {c.action} {c.kind} {c.id}"),
+            on_progress=progress,
         )
     if not the_plan.changes:
         click.echo(the_plan.summary_line())

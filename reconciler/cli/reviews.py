@@ -9,7 +9,7 @@ import click
 
 from reconciler.cli.exits import EXIT_ERROR, EXIT_PENDING
 from reconciler.cli.lazy import lazy
-from reconciler.cli.output import repo_root, write_file
+from reconciler.cli.output import ProgressLine, repo_root, write_file
 
 listing = lazy("reconciler.reviews.listing")
 runner = lazy("reconciler.reviews.runner")
@@ -26,9 +26,9 @@ def reviews() -> None:
 def export(ctx: click.Context, dry_run: bool) -> None:
     """Upload finished reviews not yet filed (each version once) and record them in
     reviews/ledger.yaml. Exit code 2 after a dry run that found reviews to upload."""
-    stderr_is_tty = sys.stderr.isatty()
-    progress = (lambda line: click.echo(line, err=True)) if stderr_is_tty else None
-    result = runner.run_export(repo_root(ctx), dry_run=dry_run, progress=progress)
+    root = repo_root(ctx)
+    with ProgressLine() as progress:
+        result = runner.run_export(root, dry_run=dry_run, progress=progress)
     click.echo(listing.render_export(result), nl=False)
     if not dry_run and (result.uploaded or result.failed):
         click.echo(

@@ -18,8 +18,25 @@ from reconciler.core.platform import PlatformState
 if TYPE_CHECKING:
     from reconciler.core.plan import Change
 
-Progress = Callable[[str], None]
-"""Called with a short human line ("page 3/12, 300 employees") while a long fetch runs."""
+
+@dataclass(frozen=True)
+class Step:
+    """How far a long task is: `done` of `total` units (`total` None while unknown). The CLI
+    turns a stream of them into n/N, a rate and the time left; nothing here prints.
+
+    `task` says what runs ("fetch Personio employees", "apply"), `note` what it is at now
+    ("members"). Neither ever carries a name, an e-mail or a secret: ids and counts only.
+    """
+
+    task: str
+    done: int
+    total: int | None = None
+    unit: str = ""
+    note: str = ""
+
+
+OnProgress = Callable[[Step], None]
+"""Called with a `Step` as a long fetch, apply or export goes on."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ class UploadedDocument:
 class Source(Protocol):
     name: str
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         """Every employee, team and job. Raises `SourceError` rather than return a partial one."""
         ...
 
@@ -52,7 +69,7 @@ class Source(Protocol):
 
 
 Applied = Callable[["Change"], None]
-"""Called after each change is durably done on the platform (progress, resumability)."""
+"""Called after each change is durably done on the platform (what apply counts and reports)."""
 
 
 class Target(Protocol):
@@ -62,9 +79,18 @@ class Target(Protocol):
         """Everything the platform holds, managed or not."""
         ...
 
-    def apply(self, changes: Sequence[Change], on_applied: Applied | None = None) -> None:
+    def apply(
+        self,
+        changes: Sequence[Change],
+        on_applied: Applied | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> None:
         """Carry out `changes` (already in dependency order). Each one is idempotent, so a run
-        killed part-way converges when the same plan is computed and applied again."""
+        killed part-way converges when the same plan is computed and applied again.
+
+        `on_applied` hears of each change once all of it is done. A platform that finishes
+        changes a phase at a time also reports, on `on_progress`, the work inside a long phase
+        (users written); one that finishes them one by one has nothing to add there."""
         ...
 
     def adopt(self, platform_id: str, member_id: str) -> None:

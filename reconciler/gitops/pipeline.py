@@ -31,6 +31,7 @@ from reconciler.clock import today
 from reconciler.config import load_config
 from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
 from reconciler.core.guard import apply_guard, is_removal
+from reconciler.core.interfaces import OnProgress
 from reconciler.core.model import KINDS, DesiredState, Snapshot
 from reconciler.core.plan import Plan
 from reconciler.core.policies import Policy
@@ -108,6 +109,7 @@ def run_sync(
     forge: Forge | None = None,
     apply: bool = False,
     max_deletes: int | None = None,
+    progress: OnProgress | None = None,
 ) -> SyncReport:
     """One night. The configuration is read twice (before the fetch for the git settings, then
     as main has it), main's state once, the snapshot fetched and checked once, the proposal
@@ -120,7 +122,7 @@ def run_sync(
         checkout.fetch()
         start = checkout.checkout_main()
         repo = ops.Repo.open(root)
-        snapshot = ops.fetch_snapshot(repo)
+        snapshot = ops.fetch_snapshot(repo, progress)
         forge = forge or open_forge(repo.config, settings.main)
         try:
             existing = {kind: forge.find(settings.branch(kind)) for kind in kinds}
@@ -160,7 +162,7 @@ def run_sync(
             forge.close_session()
         keep_commit_graph(checkout)
         if apply:
-            _apply_main(repo, night.state_after, report, max_deletes)
+            _apply_main(repo, night.state_after, report, max_deletes, progress)
         if apply and "members" in kinds and repo.policy.reviews == "automatic":
             from reconciler.gitops.report_filing import file_reviews
 
@@ -181,13 +183,19 @@ def keep_commit_graph(checkout: Checkout) -> None:
         refresh_commit_graph(checkout.root)
 
 
-def _apply_main(repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes) -> None:
+def _apply_main(
+    repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes, progress
+) -> None:
     """Plan against main (what this run committed, `desired`) and apply what is left; a failure
     is reported, with what is pending."""
     report.names = Names((desired,))
     try:
         report.plan, result = ops.run_apply(
-            repo, max_deletes=max_deletes, confirm=ops.auto_approved, desired=desired
+            repo,
+            max_deletes=max_deletes,
+            confirm=ops.auto_approved,
+            desired=desired,
+            on_progress=progress,
         )
         report.applied = result.applied if result else 0
     except HrsyncError as exc:

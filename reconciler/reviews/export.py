@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from reconciler.core.interfaces import Progress, Source
+from reconciler.core.interfaces import OnProgress, Source, Step
 from reconciler.errors import HrsyncError
 from reconciler.reviews.fonts import MissingGlyphs, ReportFonts, bundled_fonts
 from reconciler.reviews.ledger import FILED, PENDING, FilingLedger, Version, filed
@@ -126,7 +126,7 @@ def export_reviews(
     company: str,
     dry_run: bool = True,
     today: date,
-    progress: Progress | None = None,
+    progress: OnProgress | None = None,
     ledger_label: str | None = None,
     clock: Callable[[], datetime] = _now,
     fonts: ReportFonts | None = None,
@@ -171,7 +171,9 @@ class _Report:
                 review, subject, company=self.company, generated_on=self.today, fonts=self.fonts
             )
         except MissingGlyphs as exc:
-            log.warning("review %s: refused: %s", review.id, exc)
+            # The export's result lists the refusal with its reason (the characters may come
+            # from the person's name); -v logs that it happened.
+            log.info("review %s: refused, a character no font has", review.id)
             return str(exc)
         return None
 
@@ -247,7 +249,7 @@ class _Run:
         subjects: Mapping[str, ReviewSubject],
         source: Source,
         report: _Report,
-        progress: Progress | None,
+        progress: OnProgress | None,
         clock: Callable[[], datetime],
     ):
         self.ledger = ledger
@@ -273,17 +275,20 @@ class _Run:
             self.ledger.save()
         failures_in_a_row = 0
         stopped = False
-        for index, (review, version, action) in enumerate(queue, 1):
+        say = self.progress or (lambda step: None)
+        for index, (review, version, action) in enumerate(queue):
             subject = self.subjects[review.member_id]
             if stopped:
                 done[review.id] = _item(review, subject, version, action, NOT_TRIED)
                 continue
-            if self.progress:
-                self.progress(f"uploading {index}/{len(queue)}: {version.filename}")
+            # The review's id, never its file name: that holds the employee's name.
+            say(Step("export reviews", index, len(queue), "uploads", note=review.id))
             item = self._upload(review, subject, version, action)
             done[review.id] = item
             failures_in_a_row = failures_in_a_row + 1 if item.outcome == FAILED else 0
             stopped = failures_in_a_row >= MAX_FAILURES_IN_A_ROW
+        if queue and not stopped:
+            say(Step("export reviews", len(queue), len(queue), "uploads"))
         return tuple(done[r.id] for r in reviews), stopped
 
     def _prepare(self, review: Review) -> tuple[ExportItem | None, tuple | None]:
@@ -314,9 +319,7 @@ class _Run:
                     ),
                 )
                 self.ledger.save()
-                log.info(
-                    "review %s: %s was already filed (%s)", review.id, latest.filename, location
-                )
+                log.info("review %s: found filed in the HRIS", review.id)
                 if latest.sha256 == digest:
                     return _item(review, subject, latest, RETRY, FOUND, location), None
             elif latest.sha256 == digest:
@@ -343,7 +346,7 @@ class _Run:
         except MissingGlyphs as exc:
             # The check before queueing missed a text; the PDF would have lost it. The ledger
             # entry stays pending: nothing was uploaded, the next run tries again.
-            log.warning("review %s: refused while drawing: %s", review.id, exc)
+            log.warning("review %s: refused while drawing, a character no font has", review.id)
             return _item(review, subject, version, action, REFUSED, error=str(exc))
         try:
             uploaded = self.source.upload_document(
@@ -353,7 +356,9 @@ class _Run:
                 title=f"Performance review {review.cycle}",
             )
         except HrsyncError as exc:
-            log.warning("review %s: upload failed: %s", review.id, exc)
+            # The vendor's message may quote the file name, which holds the person's name;
+            # the export's result shows it to whoever runs the export.
+            log.warning("review %s: upload failed (%s)", review.id, type(exc).__name__)
             return _item(review, subject, version, action, FAILED, error=str(exc))
         self.ledger.set_latest(
             review.id,
@@ -366,7 +371,8 @@ class _Run:
             ),
         )
         self.ledger.save()
-        log.info("review %s: filed %s at %s", review.id, version.filename, uploaded.location)
+        # Not the file name, the place or the document id: those can hold the person's name.
+        log.info("review %s: filed", review.id)
         return _item(review, subject, version, action, UPLOADED, uploaded.location)
 
     def _stamp(self) -> str:

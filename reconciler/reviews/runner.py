@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reconciler.clock import today as clock_today
 from reconciler.config import Config, load_config
-from reconciler.core.interfaces import Progress
+from reconciler.core.interfaces import OnProgress
 from reconciler.core.model import DesiredState
 from reconciler.errors import ConfigError, HrsyncError
 from reconciler.reviews.export import ExportResult, export_reviews
@@ -35,7 +35,7 @@ DEFAULT_LEDGER = "reviews/ledger.yaml"
 
 
 def run_export(
-    root: Path, *, dry_run: bool, progress: Progress | None = None, today: date | None = None
+    root: Path, *, dry_run: bool, progress: OnProgress | None = None, today: date | None = None
 ) -> ExportResult:
     """Export the repository's finished reviews (see `reconciler.reviews.export`)."""
     config = load_config(root)

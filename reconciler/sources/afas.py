@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from reconciler import clock
 from reconciler.core.employment import current_period
 from reconciler.core.ids import shown
-from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.interfaces import OnProgress, Step, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
 from reconciler.http import VendorHttp
@@ -115,7 +115,7 @@ class AfasSource:
     def close(self) -> None:
         self.http.close()
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
         f = self.fields
         person_rows = list(self._rows("employees", f["id"], "employees", progress))
@@ -176,7 +176,7 @@ class AfasSource:
             employees.setdefault(employee, None)
         return list(employees)
 
-    def _teams(self, progress: Progress | None) -> list[Team]:
+    def _teams(self, progress: OnProgress | None) -> list[Team]:
         if not self.connectors.get("org_units"):
             return []
         f = self.org_unit_fields
@@ -190,7 +190,7 @@ class AfasSource:
                 teams.setdefault(Team(team_id, name, _text(row.get(f["parent"]))), None)
         return list(teams)
 
-    def _jobs(self, position_rows: list[dict], progress: Progress | None) -> list[Job]:
+    def _jobs(self, position_rows: list[dict], progress: OnProgress | None) -> list[Job]:
         if self.connectors.get("functions"):
             f = self.function_fields
             rows = list(self._rows("functions", f["id"], "functions", progress))
@@ -206,7 +206,7 @@ class AfasSource:
         return list(jobs)
 
     def _rows(
-        self, connector: str, order_by: str, what: str, progress: Progress | None, **filters: str
+        self, connector: str, order_by: str, what: str, progress: OnProgress | None, **filters: str
     ) -> Iterator[dict]:
         """Every row of a GetConnector, page by page, sorted so that skip/take stays stable."""
         connector_id = self.connectors[connector]
@@ -227,7 +227,7 @@ class AfasSource:
                 )
             total += len(rows)
             if progress:
-                progress(f"AFAS: {total} {what} (page {page})")
+                progress(Step(f"fetch AFAS {what}", total, None, "rows"))
             yield from rows
             if len(rows) < self.take:
                 return

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reconciler.core.ids import shown
-from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.interfaces import OnProgress, Step, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, InvalidInput, Problem, SourceError
 from reconciler.slug import slugify
@@ -62,7 +62,7 @@ class FileSource:
     def close(self) -> None:
         return None  # an export file holds no connection
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -83,7 +83,7 @@ class FileSource:
         employees = [employee for employee, _ in read]
         teams, jobs = _teams_and_jobs(read)
         if progress:
-            progress(f"file: {len(employees)} employees from {self.label}")
+            progress(Step("fetch file export", len(employees), len(employees), "employees"))
         return Snapshot(
             source=f"file:{self.label}",
             fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),

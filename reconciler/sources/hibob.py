@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from reconciler import clock
 from reconciler.core.ids import shown
-from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.interfaces import OnProgress, Step, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
 from reconciler.http import VendorHttp
@@ -107,11 +107,11 @@ class HiBobSource:
     def close(self) -> None:
         self.http.close()
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         cfg = self.config
         records = self._people()
         if progress:
-            progress(f"HiBob: {len(records)} employees")
+            progress(Step("fetch HiBob", len(records), len(records), "employees"))
         departments = self._named_list(cfg.department_list)
         titles = self._named_list(cfg.title_list)
         # Values that are in no list (free text) still name a team/job, under a slug id. Each

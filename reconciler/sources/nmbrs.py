@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from reconciler import clock
 from reconciler.core.employment import current_period, is_employed
 from reconciler.core.ids import shown
-from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.interfaces import OnProgress, Step, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
 from reconciler.http import VendorHttp
@@ -150,9 +150,9 @@ class NmbrsSource:
     def close(self) -> None:
         self.soap.http.close()
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
-        say = progress or (lambda line: None)
+        say = progress or (lambda step: None)
         listed = self._listed_employees(say)
         today = self.today()
         now = payroll_period(today, self.payroll_periods)
@@ -174,7 +174,7 @@ class NmbrsSource:
             raise SourceError(
                 f"Nmbrs: no employments for {len(listed)} employees; nothing proposed"
             )
-        say(f"Nmbrs: {len(listed)} employees with personal info, departments and functions")
+        say(Step("fetch Nmbrs employees", len(listed), len(listed), "employees"))
         employees = []
         for emp_id, employee_type in sorted(listed, key=lambda e: numeric_first(e[0])):
             origin = (
@@ -209,7 +209,7 @@ class NmbrsSource:
             jobs=tuple(Job(i, n) for i, n in self._master("Function", functions)),
         )
 
-    def _listed_employees(self, say: Progress) -> list[tuple[str, str]]:
+    def _listed_employees(self, say: OnProgress) -> list[tuple[str, str]]:
         """(employee id, employee type) of every listed employee; an id listed twice stays
         twice, so the snapshot check can name both records."""
         types = self.settings.get("employee_types")
@@ -226,7 +226,7 @@ class NmbrsSource:
             )
             ids = (_value(e, "Id") for e in _children(result, "Employee"))
             listed += [(i, str(employee_type)) for i in ids if i]
-            say(f"Nmbrs: {len(listed)} employees (type {employee_type})")
+            say(Step("fetch Nmbrs employees", len(listed), None, "employees"))
         if not listed:
             raise SourceError(
                 f"Nmbrs: company {self.company_id} lists no employees; nothing proposed"
@@ -259,7 +259,7 @@ class NmbrsSource:
                 periods[emp_id] = current_period(dated, lambda d: d, self.today())
         return periods
 
-    def _with_managers(self, employees: list[Employee], say: Progress) -> list[Employee]:
+    def _with_managers(self, employees: list[Employee], say: OnProgress) -> list[Employee]:
         """Managers are their own records in Nmbrs, not employees: link one by work e-mail."""
         if self.managers == "off":
             return employees
@@ -276,8 +276,7 @@ class NmbrsSource:
             manager_id = by_email.get((_value(record, "Email") or "").casefold())
             if manager_id and manager_id != employee.id:
                 managers[employee.id] = manager_id
-            if n % 100 == 0 or n == len(active):
-                say(f"Nmbrs: managers read for {n} of {len(active)} active employees")
+            say(Step("fetch Nmbrs managers", n, len(active), "employees"))
         return [replace(e, manager=managers.get(e.id)) for e in employees]
 
     def _master(self, kind: str, assigned: dict[str, ET.Element]) -> list[tuple[str, str]]:

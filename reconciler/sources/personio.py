@@ -30,7 +30,7 @@ import httpx
 
 from reconciler import clock
 from reconciler.core.ids import shown
-from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.interfaces import OnProgress, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
 from reconciler.http import RateLimiter, VendorHttp
@@ -166,7 +166,7 @@ class PersonioSource:
     def close(self) -> None:
         self.http.close()
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         records = self._employee_records(progress)
         today = self._today()
         employees = [self._employee(attributes, today) for attributes in records]
@@ -286,12 +286,12 @@ class PersonioSource:
         wanted += ["termination_date", cfg.email_attribute, cfg.team_attribute, cfg.job_attribute]
         return list(dict.fromkeys(wanted))
 
-    def _employee_records(self, progress: Progress | None) -> list[dict]:
+    def _employee_records(self, progress: OnProgress | None) -> list[dict]:
         """Every employee's attribute map, or a SourceError: never part of the list."""
         pages = EmployeePages(self.config.page_size)
         pages.take(self._employee_page(0), 0)
         if progress:
-            progress(pages.progress_line(0))
+            progress(pages.step(0))
         in_flight = self.config.max_in_flight
         if self._rotating and in_flight > 1:
             log.info("Personio: each answer brings a new token; reading one page at a time")
@@ -302,7 +302,7 @@ class PersonioSource:
             for page, body in zip(rest, bodies, strict=True):
                 pages.take(body, page)
                 if progress:
-                    progress(pages.progress_line(page))
+                    progress(pages.step(page))
         return pages.complete()
 
     def _employee_page(self, page: int) -> dict:

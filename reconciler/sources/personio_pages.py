@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from reconciler.core.ids import shown
+from reconciler.core.interfaces import Step
 from reconciler.errors import SourceError
 
 T = TypeVar("T")
@@ -72,10 +73,9 @@ class EmployeePages:
         needed = -(-(self.total_elements or 0) // self.limit)
         return range(1, min(self.total_pages, needed))
 
-    def progress_line(self, page: int) -> str:
-        return (
-            f"Personio: page {page + 1}/{max(self.total_pages, 1)}, {len(self.records)} employees"
-        )
+    def step(self, page: int) -> Step:
+        """How far the list is once `page` is taken: pages n/N (the first page gives N)."""
+        return Step("fetch Personio employees", page + 1, max(self.total_pages, 1), "pages")
 
     def complete(self) -> list[dict]:
         """Every record, or a SourceError: never part of the list."""

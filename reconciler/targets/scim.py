@@ -30,7 +30,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from reconciler.core.interfaces import Applied
+from reconciler.core.interfaces import Applied, OnProgress
 from reconciler.core.model import DesiredState
 from reconciler.core.plan import Change
 from reconciler.core.platform import Duplicate, PlatformState, UnmanagedMember
@@ -144,12 +144,18 @@ class ScimTarget:
             }
         return dataclasses.replace(desired, teams=teams, jobs=jobs)
 
-    def apply(self, changes: Sequence[Change], on_applied: Applied | None = None) -> None:
+    def apply(
+        self,
+        changes: Sequence[Change],
+        on_applied: Applied | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> None:
         self._require_writable()
         if not changes:
             return
         layout = self.layout()
-        ScimWriter(self.http, layout, Directory.load(self.http)).run(changes, on_applied)
+        writer = ScimWriter(self.http, layout, Directory.load(self.http))
+        writer.run(changes, on_applied, on_progress)
 
     def adopt(self, platform_id: str, member_id: str) -> None:
         self._require_writable()

@@ -18,6 +18,8 @@
 
 `on_applied` is called, in plan order, for the changes of a phase once the whole phase is done:
 a member change counts as done once its user, its manager link and its membership are written.
+Meanwhile `on_progress` hears how many of the phase's users are written (`UsersWritten`), so a
+long members phase shows that it moves.
 
 Writes run `concurrency` at a time (one pool per step, never nested). Where the provider
 announces Bulk (RFC 7644 §3.7) and the target's `bulk` is `auto`, each step's user creates and
@@ -33,10 +35,11 @@ it is sent again (`ScimHttp.create`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
-from reconciler.core.interfaces import Applied
+from reconciler.core.interfaces import Applied, OnProgress, Step
 from reconciler.core.plan import Change
 from reconciler.errors import TargetError
 from reconciler.targets.scim_bulk import Write, write_bulk
@@ -58,6 +61,27 @@ from reconciler.targets.scim_mapping import (
 log = logging.getLogger(__name__)
 
 
+class UsersWritten:
+    """How many users of the members phase are on the provider, counted from the threads that
+    write them and reported one count at a time (whoever listens need not be thread-safe)."""
+
+    def __init__(self, report: OnProgress | None = None, total: int = 0):
+        self.report = report
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+        if report is not None and total:
+            report(Step("apply members", 0, total, "users written"))
+
+    def add(self, count: int) -> None:
+        if self.report is None or count <= 0:
+            return
+        with self._lock:
+            # A write retried on its own after a bulk answer it could not use counts once.
+            self.done = min(self.total, self.done + count)
+            self.report(Step("apply members", self.done, self.total, "users written"))
+
+
 class ScimWriter:
     def __init__(self, http: ScimHttp, layout: Layout, directory: Directory):
         self.http = http
@@ -66,6 +90,7 @@ class ScimWriter:
         self.bulk = http.bulk_limits() is not None
         self.patch = http.capabilities().patch
         self.rewritten: set[str] = set()  # HRIS ids of members whose users are written in full
+        self.written = UsersWritten()
         self.job_names = {
             job_id: job.name for job_id, job in jobs_of(directory.managed_users(), layout).items()
         }
@@ -74,7 +99,12 @@ class ScimWriter:
             for ext, gid in directory.group_by_ext.items()
         }
 
-    def run(self, changes: Sequence[Change], on_applied: Applied | None) -> None:
+    def run(
+        self,
+        changes: Sequence[Change],
+        on_applied: Applied | None,
+        on_progress: OnProgress | None = None,
+    ) -> None:
         done = on_applied or (lambda change: None)
         upserts = [c for c in changes if c.after is not None]
         deletes = [c for c in changes if c.after is None]
@@ -100,6 +130,7 @@ class ScimWriter:
         )
         self._done(jobs, done)
 
+        self.written = UsersWritten(on_progress, len(members))
         for wave in self._waves(members):
             self._apply_wave(wave)
         self._write_memberships(members)
@@ -200,13 +231,13 @@ class ScimWriter:
 
     def _apply_wave(self, wave: list[Change]) -> None:
         single = self._bulk_users(wave) if self.bulk and len(wave) > 1 else wave
-        results = self.http.run_all([lambda c=c: self._upsert_user(c) for c in single])
+        results = self.http.run_all([lambda c=c: self._counted_upsert(c) for c in single])
         # A uniqueness conflict can be a swap inside this plan (one member's old e-mail is
         # another's new one): tried once more after the rest of the wave freed it.
         for change, result in zip(single, results, strict=True):
             if result is not None:
                 continue
-            if self._upsert_user(change) is None:
+            if self._counted_upsert(change) is None:
                 email = change.after.email
                 raise TargetError(
                     f"scim: member {change.id} cannot be written: e-mail {email} is already "
@@ -231,12 +262,13 @@ class ScimWriter:
             else:
                 changed = changed_fields(self.dir.users[uid], fields)
                 if not changed:
+                    self.written.add(1)  # already as it should be
                     continue
                 writes.append(Write.patch(f"/Users/{uid}", patch_ops(changed)))
             owners.append(change)
         failed_create = False
         for change, write, outcome in zip(
-            owners, writes, write_bulk(self.http, writes), strict=True
+            owners, writes, write_bulk(self.http, writes, self.written.add), strict=True
         ):
             created = write.method == "POST"
             if outcome.ok and (outcome.resource_id or not created):
@@ -266,6 +298,12 @@ class ScimWriter:
             team_name=self.team_names.get(member.team) if member.team else None,
             manager=manager,
         )
+
+    def _counted_upsert(self, change: Change) -> str | None:
+        uid = self._upsert_user(change)
+        if uid is not None:
+            self.written.add(1)
+        return uid
 
     def _upsert_user(self, change: Change) -> str | None:
         """The user's SCIM id once written; None on a uniqueness conflict."""

@@ -21,7 +21,7 @@ points at a resource made in the same request, and a failed operation never drag
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reconciler.errors import TargetError
@@ -69,8 +69,11 @@ class Outcome:
         return self.location.rstrip("/").rpartition("/")[2] if self.location else None
 
 
-def write_bulk(http: ScimHttp, writes: Sequence[Write]) -> list[Outcome]:
-    """Outcomes of `writes`, in their order. Only call where `http.bulk_limits()` is set."""
+def write_bulk(
+    http: ScimHttp, writes: Sequence[Write], on_sent: Callable[[int], None] | None = None
+) -> list[Outcome]:
+    """Outcomes of `writes`, in their order. Only call where `http.bulk_limits()` is set.
+    `on_sent` hears, from the thread that sent it, how many writes of each request succeeded."""
     limits = http.bulk_limits()
     if limits is None:
         raise TargetError("scim: bulk writes asked of a provider without Bulk")
@@ -84,7 +87,14 @@ def write_bulk(http: ScimHttp, writes: Sequence[Write]) -> list[Outcome]:
             size = ENVELOPE_BYTES
         batches[-1].append(index)
         size += op_bytes + 1
-    results = http.run_all([lambda b=b: _send(http, writes, b) for b in batches])
+
+    def sent(batch: list[int]) -> dict[int, Outcome]:
+        outcomes = _send(http, writes, batch)
+        if on_sent is not None:
+            on_sent(sum(1 for outcome in outcomes.values() if outcome.ok))
+        return outcomes
+
+    results = http.run_all([lambda b=b: sent(b) for b in batches])
     outcomes: dict[int, Outcome] = {}
     for batch_outcomes in results:
         outcomes.update(batch_outcomes)

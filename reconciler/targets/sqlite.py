@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from reconciler.core.interfaces import Applied
+from reconciler.core.interfaces import Applied, OnProgress
 from reconciler.core.model import DesiredState, Job, Member, Team
 from reconciler.core.platform import PlatformState, UnmanagedMember
 from reconciler.errors import SafetyError, TargetError
@@ -215,7 +215,12 @@ class SqlitePlatform:
         return self.db
 
     @_platform_errors
-    def apply(self, changes: Sequence, on_applied: Applied | None = None) -> None:
+    def apply(
+        self,
+        changes: Sequence,
+        on_applied: Applied | None = None,
+        on_progress: OnProgress | None = None,  # each change is done on its own: nothing to add
+    ) -> None:
         db = self._writable_db()
         deferred: list[tuple[str, str, str, object]] = []
         for change in changes:

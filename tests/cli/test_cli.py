@@ -31,7 +31,8 @@ def approved(company):
 def test_propose_text_markdown_json(company, snapshot):
     assert run(company, "propose") == snapshot(name="text")
     assert run(company, "propose", "--format", "markdown") == snapshot(name="markdown")
-    data = json.loads(run(company, "propose", "--format", "json"))
+    # -q: the JSON alone, without the fetch's progress line on stderr
+    data = json.loads(run(company, "-q", "propose", "--format", "json"))
     assert data["summary"]["members"] == {"import": 6, "sync": 0, "cleanup": 0}
     assert not (company / "state/members/1.yaml").exists()  # nothing written without --write
 

@@ -31,8 +31,9 @@ def applied(company):
 
 
 def refused(root: Path, *args: str, verbose: bool = False):
-    """Run hrsync; it must exit 1 with its error on stderr, no traceback unless -v."""
-    flags = ["-v"] if verbose else []
+    """Run hrsync; it must exit 1 with its error on stderr, no traceback unless -v. Without -v
+    it runs with -q, which leaves the error alone on stderr (no progress lines)."""
+    flags = ["-v"] if verbose else ["-q"]
     result = CliRunner().invoke(cli, [*flags, "-C", str(root), *args])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.core.interfaces import Progress, UploadedDocument
+from reconciler.core.interfaces import OnProgress, UploadedDocument
 from reconciler.core.model import Snapshot
 from reconciler.errors import SourceError
 
@@ -22,7 +22,7 @@ class FakeSource:
     uploads: list[tuple[str, str]] = field(default_factory=list)
     lookups: list[tuple[str, str]] = field(default_factory=list)
 
-    def fetch(self, progress: Progress | None = None) -> Snapshot:
+    def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         raise SourceError("the fake HRIS has no employees to fetch")
 
     def upload_document(

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from reconciler.core.employment import is_active
+from reconciler.core.interfaces import Step
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, SourceError
 from reconciler.sources import open_source
@@ -50,18 +51,20 @@ def by_id(snapshot):
 
 def test_fetch_pages_through_every_connector_with_a_stable_order(afas):
     data, base_url = afas
-    lines: list[str] = []
+    steps: list[Step] = []
     source, _ = make_source(base_url)
 
-    snapshot = source.fetch(progress=lines.append)
+    snapshot = source.fetch(progress=steps.append)
 
     assert len(snapshot.employees) == 2500
     user_calls = [q for m, p, q in data.requests if p.endswith(f"/connectors/{USERS}")]
     assert [q["skip"] for q in user_calls] == ["0", "1000", "2000"]
     assert all(q["take"] == "1000" for q in user_calls)
     assert all(q.get("orderbyfieldids") for m, p, q in data.requests if m == "GET")
-    assert "AFAS: 2500 employees (page 3)" in lines
-    assert "AFAS: 1000 employees (page 1)" in lines
+    # No total before the last page: rows so far, one step per page.
+    employee_rows = [s.done for s in steps if s.task == "fetch AFAS employees"]
+    assert employee_rows == [1000, 2000, 2500]
+    assert {s.total for s in steps} == {None}
 
 
 def test_employee_fields_names_with_prefix_team_job_and_manager(afas):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.core.employment import is_active
+from reconciler.core.interfaces import Step
 from reconciler.core.model import Employee, Job, Team
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, SourceError
@@ -53,12 +54,12 @@ def by_id(snapshot) -> dict[str, Employee]:
 
 def test_one_search_returns_everyone_mapped_to_the_model(bob):
     api, base_url = bob
-    lines: list[str] = []
+    steps: list[Step] = []
 
-    snapshot = connect(base_url).fetch(progress=lines.append)
+    snapshot = connect(base_url).fetch(progress=steps.append)
 
     assert len(snapshot.employees) == 40
-    assert lines == ["HiBob: 40 employees"]
+    assert steps == [Step("fetch HiBob", 40, 40, "employees")]
     [search] = api.requests_to(SEARCH, "POST")
     assert search.json()["showInactive"] is True
     assert {"root.id", "root.email", "work.department", "work.title", "work.reportsTo"} <= set(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from reconciler.core.employment import is_active
+from reconciler.core.interfaces import Step
 from reconciler.errors import ConfigError, SourceError
 from reconciler.sources import open_source
 from reconciler.sources.nmbrs import NmbrsSource, payroll_period
@@ -50,14 +51,16 @@ def by_id(snapshot):
 
 def test_fetch_reads_every_employee_type_and_the_latest_records(nmbrs):
     data, base_url = nmbrs
-    lines: list[str] = []
+    steps: list[Step] = []
     source, _ = make_source(base_url, debtor_id=DEBTOR_ID)
 
-    snapshot = source.fetch(progress=lines.append)
+    snapshot = source.fetch(progress=steps.append)
 
     assert len(snapshot.employees) == 300
     assert data.calls.count("List_GetByCompany") == 2
-    assert "Nmbrs: 300 employees (type 2)" in lines
+    assert Step("fetch Nmbrs employees", 300, 300, "employees") in steps
+    managers = [s for s in steps if s.task == "fetch Nmbrs managers"]
+    assert managers[-1].done == managers[-1].total and managers[-1].total > 0
     jan = by_id(snapshot)["600003"]
     assert (jan.first_name, jan.last_name, jan.email) == ("Jan3", "de Vries3", "jan3@example.nl")
     assert (jan.team, jan.job, jan.active, jan.start_date) == ("40", "4", True, date(2020, 1, 1))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.core.employment import is_active
+from reconciler.core.interfaces import Step
 from reconciler.core.model import Employee, Team
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, InvalidInput, SourceError
@@ -78,17 +79,17 @@ def by_id(snapshot) -> dict[str, Employee]:
 
 def test_fetch_reads_every_page_and_maps_employees(personio):
     api, base_url = personio
-    lines: list[str] = []
+    steps: list[Step] = []
 
-    snapshot = connect(base_url).fetch(progress=lines.append)
+    snapshot = connect(base_url).fetch(progress=steps.append)
 
     assert len(snapshot.employees) == 250
     assert offsets(api) == [0, 100, 200]
     assert {r.arg("limit") for r in api.requests_to(EMPLOYEES_PATH)} == {"100"}
-    assert lines == [
-        "Personio: page 1/3, 100 employees",
-        "Personio: page 2/3, 200 employees",
-        "Personio: page 3/3, 250 employees",
+    assert [(s.done, s.total, s.unit) for s in steps] == [
+        (1, 3, "pages"),
+        (2, 3, "pages"),
+        (3, 3, "pages"),
     ]
     assert by_id(snapshot)["12"] == Employee(
         id="12",
@@ -471,8 +472,8 @@ def big_personio():
 
 def test_pages_in_parallel_give_the_same_snapshot_as_one_at_a_time(big_personio):
     api, base_url = big_personio
-    one_lines: list[str] = []
-    many_lines: list[str] = []
+    one_lines: list[Step] = []
+    many_lines: list[Step] = []
 
     one_at_a_time = connect(base_url, page_size=50, max_in_flight=1).fetch(one_lines.append)
     assert api.most_in_flight == 1
@@ -483,8 +484,7 @@ def test_pages_in_parallel_give_the_same_snapshot_as_one_at_a_time(big_personio)
     assert [e.id for e in parallel.employees] == [e.id for e in one_at_a_time.employees]
     assert 1 < api.most_in_flight <= 8
     assert many_lines == one_lines  # in page order, the same lines
-    assert many_lines[0] == "Personio: page 1/25, 50 employees"
-    assert many_lines[-1] == "Personio: page 25/25, 1234 employees"
+    assert [(s.done, s.total) for s in many_lines] == [(n, 25) for n in range(1, 26)]
     assert offsets(api) == sorted(2 * list(range(0, 1234, 50)))  # each page once per fetch
 
 

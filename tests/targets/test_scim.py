@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.interfaces import Step
 from reconciler.core.model import DesiredState, Job, Member, Team
 from reconciler.core.plan import compute_plan
 from reconciler.errors import ConfigError, TargetError
@@ -410,6 +411,23 @@ def test_failing_progress_callback_stops_apply_and_rerun_converges(server):
     assert len(users(server)) < 12
     sync(target, desired)
     assert len(server.all("/Users")) == 12
+    assert_converged(target, desired)
+
+
+@pytest.mark.parametrize("bulk", ["off", "auto"])
+def test_a_long_members_phase_reports_users_written_before_it_ends(server, bulk):
+    desired = org(40)
+    target = open_scim(server, bulk=bulk, concurrency=4)
+    plan = compute_plan(desired, target.read())
+    events: list = []
+    target.apply(plan.changes, events.append, events.append)
+    members_done = next(i for i, e in enumerate(events) if getattr(e, "kind", "") == "members")
+    written = [e for e in events[:members_done] if isinstance(e, Step)]
+    # Counted from the writing threads, reported in order: 0, up to every user, never past it.
+    counts = [step.done for step in written]
+    assert counts[0] == 0 and counts[-1] == 40 and counts == sorted(counts)
+    assert {(s.task, s.total, s.unit) for s in written} == {("apply members", 40, "users written")}
+    assert len(counts) > 2  # more than the start and the end
     assert_converged(target, desired)
 
 
