@@ -84,7 +84,7 @@ class AfasSettings:
         return cls(
             base_url=read.text("base_url").rstrip("/"),
             token_env=read.text("token_env"),
-            integration_id=read.text("integration_id"),
+            integration_id=read.text("integration_id", numbers=True),
             connectors=read.names("connectors", nullable=set(DEFAULT_CONNECTORS) - {"employees"}),
             fields=fields,
             org_unit_fields=read.names("org_unit_fields"),

@@ -7,10 +7,10 @@ empty data. Departments nest in the `department` named list; their nesting is th
 
 from __future__ import annotations
 
-import dataclasses
 import mimetypes
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -32,7 +32,7 @@ MAX_UPLOAD = {"system": 5 * 1024 * 1024, "custom": 1024 * 1024}  # Bob's documen
 STATUS_FIELDS = ("internal.status", "internal.lifecycleStatus", "internal.terminationDate")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class HiBobSettings:
     base_url: str = DEFAULT_BASE_URL
     # names of the environment variables holding the service user's id and token
@@ -51,11 +51,20 @@ class HiBobSettings:
     @classmethod
     def from_settings(cls, settings: Mapping) -> HiBobSettings:
         read = SettingsReader(cls, settings, "hibob")
-        texts = {
-            f.name: read.text(f.name) for f in dataclasses.fields(cls) if f.name != "show_inactive"
-        }
-        texts["base_url"] = api_root(texts["base_url"])
-        return cls(show_inactive=read.flag("show_inactive"), **texts)
+        return cls(
+            base_url=api_root(read.text("base_url")),
+            service_user_id_env=read.text("service_user_id_env"),
+            service_user_token_env=read.text("service_user_token_env"),
+            email_field=read.text("email_field"),
+            department_field=read.text("department_field"),
+            title_field=read.text("title_field"),
+            manager_field=read.text("manager_field"),
+            start_date_field=read.text("start_date_field"),
+            show_inactive=read.flag("show_inactive"),
+            document_folder=read.text("document_folder", numbers=True),
+            department_list=read.text("department_list"),
+            title_list=read.text("title_list"),
+        )
 
     def fields(self) -> list[str]:
         wanted = ["root.id", "root.firstName", "root.surname", self.email_field]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -48,6 +47,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FAULT_CODE = re.compile(r"--->\s*(?:[\w.]+:\s*)?(\d{4})\s*:\s*([^\r\n]*)")
 AUTH_CODES = {"1001", "2043"}  # invalid authentication; domain not found
 PAYROLL_PERIODS = ("monthly", "four_weekly", "weekly")
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -68,15 +68,13 @@ class NmbrsSettings:
     def from_settings(cls, settings: Mapping) -> NmbrsSettings:
         read = SettingsReader(cls, settings, "nmbrs")
         guid = read.text("document_type_guid")
-        try:
-            guid = str(uuid.UUID(guid)) if guid is not None else None
-        except ValueError:
+        if guid is not None and not GUID.fullmatch(guid):
             raise ConfigError(
                 f"hrsync.yaml: source.document_type_guid {shown(guid)} is not a GUID; name the "
                 "employee document type (e.g. 5a1f3e2b-8c4d-4e6f-9a0b-1c2d3e4f5a6b)"
-            ) from None
+            )
         return cls(
-            domain=read.text("domain"),
+            domain=read.text("domain", numbers=True),
             company_id=read.number_id("company_id", "the number of the company to read"),
             base_url=read.text("base_url").rstrip("/"),
             username_env=read.text("username_env"),
@@ -85,7 +83,7 @@ class NmbrsSettings:
             employee_types=read.text_list("employee_types"),
             managers=read.choice("managers", ("current", "off")),
             payroll_periods=read.choice("payroll_periods", PAYROLL_PERIODS),
-            document_type_guid=guid,
+            document_type_guid=guid.lower() if guid else None,
         )
 
 

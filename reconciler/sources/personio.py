@@ -58,7 +58,7 @@ DEFAULT_IN_FLIGHT = 4
 MAX_IN_FLIGHT = 8
 INACTIVE_STATUSES = {"inactive"}
 REFERENCE_ATTRIBUTES = ("department", "team")
-_DYNAMIC = re.compile(r"dynamic_\d+")
+_DYNAMIC = re.compile(r"dynamic_[0-9]+")
 
 
 @dataclass(frozen=True)

@@ -70,40 +70,39 @@ class SettingsReader:
             )
         return default
 
-    def text(self, key: str) -> str | None:
-        """Text, not empty; None only for an optional setting left out. A number is taken as
-        its digits: YAML reads `domain: 12345` or a folder id `4242` as a number where the HRIS
-        means a name."""
+    def text(self, key: str, *, numbers: bool = False) -> str | None:
+        """Text with something in it, stripped; None only for an optional setting left out.
+        With `numbers`, a number is taken as its digits: YAML reads `domain: 12345` or a folder
+        id `4242` as a number where the HRIS means a name."""
         value = self._value(key)
         if value is None:  # an optional setting left out
-            return value
-        if isinstance(value, bool) or not isinstance(value, str | int):
+            return None
+        text = _text(value, numbers)
+        if text is None:
             raise self._error(key, f"must be text, not {shown(value)}")
-        text = str(value).strip()
-        if not text:
-            raise self._error(key, "must not be empty")
         return text
 
     def whole(self, key: str, lowest: int = 1, highest: int | None = None) -> int:
         """A count: a whole number from `lowest` to `highest`."""
         value = self._value(key)
-        if type(value) is not int or value < lowest or (highest is not None and value > highest):
+        number = _whole(value)
+        if number is None or number < lowest or (highest is not None and number > highest):
             span = f"from {lowest} to {highest}" if highest is not None else f"of at least {lowest}"
             raise self._error(key, f"must be a whole number {span}, not {shown(value)}")
-        return value
+        return number
 
     def number_id(self, key: str, meaning: str) -> int | None:
-        """The number of something in the HRIS (`meaning`), from a number or digits in quotes;
-        None for an optional setting left out."""
+        """The number of something in the HRIS (`meaning`): a number, or its digits in quotes
+        (as copied from a URL); None for an optional setting left out."""
         value = self._value(key)
         if value is None:
             return None
         # a length bound before int(): 5000 digits make int() raise instead of this message
-        text = value.strip() if isinstance(value, str) and len(value) < 20 else ""
-        number = int(text) if text.isascii() and text.isdigit() else value
-        if type(number) is int and number >= 1:
-            return number
-        raise self._error(key, f"must be {meaning}, not {shown(value)}")
+        digits = isinstance(value, str) and len(value) <= 18 and value.isascii()
+        number = int(value) if digits and value.isdigit() else _whole(value)
+        if number is None or number < 1:
+            raise self._error(key, f"must be {meaning}, not {shown(value)}")
+        return number
 
     def flag(self, key: str) -> bool:
         value = self._value(key)
@@ -133,15 +132,11 @@ class SettingsReader:
         for name, value in given.items():
             if name not in defaults:
                 raise self._unknown(f"source.{key}.{name}", name, defaults)
-            if value is None and name in nullable:
-                merged[name] = None
-            elif (
-                isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip()
-            ):
-                merged[name] = str(value).strip()
-            else:
+            text = _text(value, numbers=False)
+            if text is None and not (value is None and name in nullable):
                 null = " or null" if name in nullable else ""
                 raise self._error(f"{key}.{name}", f"must be text{null}, not {shown(value)}")
+            merged[name] = text
         return merged
 
     def text_list(self, key: str) -> tuple[str, ...] | None:
@@ -149,9 +144,25 @@ class SettingsReader:
         value = self._value(key)
         if value is None:
             return None
-        if not isinstance(value, list) or not all(
-            isinstance(item, str | int) and not isinstance(item, bool) and str(item).strip()
-            for item in value
-        ):
+        items = [_text(item, numbers=True) for item in value] if isinstance(value, list) else None
+        if items is None or None in items:
             raise self._error(key, f"must be a list of ids, not {shown(value)}")
-        return tuple(str(item).strip() for item in value)
+        return tuple(items)
+
+
+def _text(value, numbers: bool) -> str | None:
+    """`value` as text with something in it, or None when it is not that."""
+    if numbers and _whole(value) is not None:
+        return str(_whole(value))
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _whole(value) -> int | None:
+    """A whole number, or None. 1000.0 is one (JSON and its schemas say so); true is not."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
