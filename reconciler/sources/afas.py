@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reconciler import clock
@@ -57,6 +58,15 @@ DEFAULT_ORG_UNIT_FIELDS = {"id": "ExternalId", "name": "DisplayName", "parent": 
 DEFAULT_FUNCTION_FIELDS = {"id": "Functie_code", "name": "Functie_omschrijving"}
 DEFAULT_ATTACHMENT_FIELDS = {"employee": "Medewerker", "file_name": "file_name", "id": "subject_id"}
 DEFAULT_TAKE = 1000
+
+
+class Position(NamedTuple):
+    row: dict
+    start: date | None
+    end: date | None
+
+
+NO_POSITION = Position({}, None, None)
 
 
 @dataclass(frozen=True)
@@ -162,7 +172,9 @@ class AfasSource:
                 )
         else:
             position_rows = person_rows
-        positions = _current_positions(position_rows, f, self.today())
+        positions = _current_positions(
+            position_rows, f, connectors["employments"] or connectors["employees"], self.today()
+        )
         employees = self._employees(person_rows, positions)
         return Snapshot(
             source=self.name,
@@ -172,7 +184,7 @@ class AfasSource:
             jobs=tuple(sorted(self._jobs(position_rows, progress), key=lambda j: (j.id, j.name))),
         )
 
-    def _employees(self, person_rows: list[dict], positions: dict[str, dict]) -> list[Employee]:
+    def _employees(self, person_rows: list[dict], positions: dict[str, Position]) -> list[Employee]:
         """One employee per person row. Rows that say the same (an employees connector that
         also carries positions has one row per position) are one; rows that differ under one id
         all go on, for the snapshot check to name."""
@@ -183,8 +195,8 @@ class AfasSource:
             emp_id = _text(row.get(f["id"]))
             if emp_id is None:
                 continue
-            position = positions.get(emp_id, {})
-            start, end = _period(position, f) if position else (None, None)
+            held = positions.get(emp_id, NO_POSITION)
+            position = held.row
             employee = Employee(
                 id=emp_id,
                 email=_text(row.get(f["email"])) or "",
@@ -196,8 +208,8 @@ class AfasSource:
                 team=_text(position.get(f["team"])),
                 job=_job_id(position.get(f["job_code"]), position.get(f["job_name"])),
                 manager=_text(position.get(f["manager"])),
-                start_date=start,
-                end_date=end,
+                start_date=held.start,
+                end_date=held.end,
                 origin=f"AFAS {f['id']} {shown(emp_id)} ({connector}, row {number})",
             )
             employees.setdefault(employee, None)
@@ -349,27 +361,24 @@ def _profit_error(response) -> str:
     return str(body["externalMessage"])[:300] + (f" (Profit log reference {ref})" if ref else "")
 
 
-def _current_positions(rows: list[dict], f: dict, today: date) -> dict[str, dict]:
-    by_employee: dict[str, list[dict]] = {}
+def _current_positions(
+    rows: list[dict], f: dict, connector: str, today: date
+) -> dict[str, Position]:
+    """Per employee the position running today (else the last one), with its dates read."""
+    by_employee: dict[str, list[Position]] = {}
     for row in rows:
         emp_id = _text(row.get(f["id"]))
         if emp_id is not None:
-            by_employee.setdefault(emp_id, []).append(row)
-
-    def dates(row: dict) -> tuple[date | None, date | None]:
-        return _period(row, f)
-
-    return {emp_id: current_period(rs, dates, today) for emp_id, rs in by_employee.items()}
-
-
-def _period(position: dict, f: dict) -> tuple[date | None, date | None]:
-    """(start, end) of a position row. AFAS writes Amsterdam time with a misleading 'Z':
-    the calendar day as written is what counts, which is how `iso_date` reads it."""
-    where = f"AFAS {f['id']} {shown(_text(position.get(f['id'])))}"
-    return tuple(
-        vendor_date(position.get(f[key]), f"{where}: {f[key]}")
-        for key in ("start_date", "end_date")
-    )
+            # AFAS writes Amsterdam time with a misleading 'Z': the calendar day as written is
+            # what counts, which is how iso_date reads it.
+            where = f"AFAS {f['id']} {shown(emp_id)} ({connector})"
+            start = vendor_date(row.get(f["start_date"]), f"{where}: {f['start_date']}")
+            end = vendor_date(row.get(f["end_date"]), f"{where}: {f['end_date']}")
+            by_employee.setdefault(emp_id, []).append(Position(row, start, end))
+    return {
+        emp_id: current_period(held, lambda p: (p.start, p.end), today)
+        for emp_id, held in by_employee.items()
+    }
 
 
 def _job_id(code, name) -> str | None:

@@ -79,7 +79,8 @@ class SettingsReader:
             return None
         text = _text(value, numbers)
         if text is None:
-            raise self._error(key, f"must be text, not {shown(value)}")
+            wanted = "must not be empty" if isinstance(value, str) else "must be text"
+            raise self._error(key, f"{wanted}, not {shown(value)}")
         return text
 
     def whole(self, key: str, lowest: int = 1, highest: int | None = None) -> int:

@@ -16,7 +16,7 @@ from reconciler.cli.main import cli
 from reconciler.errors import ConfigError
 from reconciler.gitops.workflows import DEFAULT_ENV
 from reconciler.scaffold import init_repository
-from reconciler.sources import SOURCE_MODULES
+from reconciler.sources import SOURCE_MODULES, open_source
 from reconciler.sources.afas import AfasSettings
 from reconciler.sources.file import FileSettings
 from reconciler.sources.hibob import HiBobSettings
@@ -262,6 +262,20 @@ def test_the_connector_reads_only_its_settings_after_construction():
     assert settings.connectors["functions"] is None
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.take = 5
+
+
+@pytest.mark.parametrize("kind", sorted(SETTINGS))
+def test_every_source_holds_its_settings_and_no_raw_block(kind, tmp_path):
+    from tests.e2e.vendors import VENDORS
+
+    block = {"type": kind, **MINIMAL[kind], "base_url": "http://127.0.0.1:9"}
+    block = {k: v for k, v in block.items() if k in source_schema(kind)["properties"]}
+    source = open_source(block, tmp_path, VENDORS[kind].env if kind in VENDORS else {})
+    try:
+        assert source.config == SETTINGS[kind].from_settings(block)
+        assert block not in vars(source).values() and not hasattr(source, "settings")
+    finally:
+        source.close()
 
 
 # -- the same through the command line: exit 1, the file, the line, the key ---------------
