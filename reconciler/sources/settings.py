@@ -13,10 +13,9 @@ import difflib
 from collections.abc import Collection, Mapping
 from dataclasses import MISSING, fields
 
+from reconciler.config import CONFIG_FILE
 from reconciler.core.ids import shown
 from reconciler.errors import ConfigError
-
-CONFIG = "hrsync.yaml"
 
 
 class SettingsReader:
@@ -29,16 +28,16 @@ class SettingsReader:
                 raise self._unknown(f"source.{key}", key, self._fields)
 
     def _error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{CONFIG}: source.{key} {message}")
+        return ConfigError(f"{CONFIG_FILE}: source.{key} {message}")
 
     def _unknown(self, path: str, key, known: Collection[str]) -> ConfigError:
         near = difflib.get_close_matches(str(key), list(known), n=1)
         hint = f"did you mean {near[0]}?" if near else f"the settings are {', '.join(known)}"
         return ConfigError(
-            f"{CONFIG}: {shown(path)} is not a setting of source type {self._type}; {hint}"
+            f"{CONFIG_FILE}: {shown(path)} is not a setting of source type {self._type}; {hint}"
         )
 
-    def default(self, key: str):
+    def _default(self, key: str):
         spec = self._fields[key]
         if spec.default is not MISSING:
             return spec.default
@@ -53,7 +52,7 @@ class SettingsReader:
             return MISSING
         value = self._settings[key]
         if value is None:
-            if self.default(key) is None:
+            if self._default(key) is None:
                 return MISSING
             raise self._error(key, "is empty (null); leave it out for the default")
         return value
@@ -62,7 +61,7 @@ class SettingsReader:
         value = self._given(key)
         if value is not MISSING:
             return value
-        default = self.default(key)
+        default = self._default(key)
         if default is MISSING:
             hint = self._fields[key].metadata.get("hint")
             raise self._error(
@@ -123,7 +122,7 @@ class SettingsReader:
     def names(self, key: str, nullable: Collection[str] = ()) -> dict[str, str | None]:
         """A mapping of names (connector or field ids) laid over the default one: only its own
         keys, each text, or null for those in `nullable` (that thing is not used)."""
-        defaults = self.default(key)
+        defaults = self._default(key)
         given = self._given(key)
         if given is MISSING:
             return dict(defaults)
