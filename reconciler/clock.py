@@ -8,15 +8,15 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime, tzinfo
 
+from reconciler.core.dates import NotADate, iso_date
 from reconciler.errors import ConfigError
 
 
 def today(zone: tzinfo = UTC) -> date:
     """Today in `zone` (UTC unless a vendor counts its dates elsewhere), or the pinned day."""
     pinned = os.environ.get("HRSYNC_TODAY")
-    if pinned:
-        try:
-            return date.fromisoformat(pinned)
-        except ValueError:
-            raise ConfigError(f"HRSYNC_TODAY={pinned!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.now(zone).date()
+    try:
+        day = iso_date(pinned)
+    except NotADate as exc:
+        raise ConfigError(f"HRSYNC_TODAY: {exc}") from None
+    return day if day is not None else datetime.now(zone).date()

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
+from reconciler.core.dates import iso_date
+
 KINDS = ("teams", "jobs", "members")
 SINGULAR = {"teams": "team", "jobs": "job", "members": "member"}
 
@@ -136,7 +138,7 @@ def _employee_from(data: dict) -> Employee:
     values = {k: data.get(k) for k in _EMPLOYEE_FIELDS if k in data}
     for key in ("start_date", "end_date"):
         if values.get(key):
-            values[key] = date.fromisoformat(values[key])
+            values[key] = iso_date(values[key])
     return Employee(**values)
 
 

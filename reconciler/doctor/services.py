@@ -161,12 +161,12 @@ def _impatient(http) -> None:
 def _probe_file(source) -> Check:
     if source.path.is_file():
         size = source.path.stat().st_size
-        return Check("HRIS", OK, f"file: the export {source.label} is there ({size} bytes)")
+        return Check("HRIS", OK, f"file: the export {source.config.path} is there ({size} bytes)")
     return Check(
         "HRIS",
         ERROR,
-        f"file: the export {source.label} is not there",
-        f"put the night's export at {source.label} before `hrsync sync` runs (in CI a step "
+        f"file: the export {source.config.path} is not there",
+        f"put the night's export at {source.config.path} before `hrsync sync` runs (in CI a step "
         "before it downloads it; it is never committed)",
     )
 
@@ -189,7 +189,7 @@ def _probe_hibob(source) -> Check:
 
 def _probe_afas(source) -> Check:
     _impatient(source.http)
-    connector = source.connectors["employees"]
+    connector = source.config.connectors["employees"]
     response = source.http.get(f"/connectors/{connector}", params={"skip": 0, "take": 1})
     body = source.http.json(response)
     if not isinstance(body, dict) or not isinstance(body.get("rows"), list):

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from reconciler.core.dates import iso_date
+
 STATUSES = ("draft", "finished")
 
 
@@ -81,8 +83,8 @@ class Review:
             id=data["id"],
             member_id=data["member_id"],
             cycle=data["cycle"],
-            period_start=date.fromisoformat(data["period_start"]),
-            period_end=date.fromisoformat(data["period_end"]),
+            period_start=iso_date(data["period_start"]),
+            period_end=iso_date(data["period_end"]),
             status=data["status"],
             finished_at=data.get("finished_at"),
             reviewers=tuple(Reviewer(r["name"], r["role"]) for r in data.get("reviewers", [])),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.core.dates import NotADate, iso_date
 from reconciler.errors import InvalidInput, Problem
 from reconciler.reviews.model import Review
 from reconciler.state.loader import Lines
@@ -64,13 +64,9 @@ def _meaning_problems(data: dict, lines: Lines, label: str, subject: str) -> lis
     days = {}
     for key in ("period_start", "period_end"):
         try:
-            days[key] = date.fromisoformat(data[key])
-        except ValueError:
-            problems.append(
-                Problem(
-                    label, lines.of((key,)), f"{key}: {data[key]!r} is not a date", subject=subject
-                )
-            )
+            days[key] = iso_date(data[key])
+        except NotADate as exc:
+            problems.append(Problem(label, lines.of((key,)), f"{key}: {exc}", subject=subject))
     if len(days) == 2 and days["period_end"] < days["period_start"]:
         problems.append(
             Problem(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.core.interfaces import Source
-from reconciler.errors import ConfigError, SourceError
+from reconciler.errors import ConfigError
 
 # type name in hrsync.yaml -> module under reconciler.sources that defines `open_source`
 SOURCE_MODULES = {
@@ -33,17 +33,3 @@ def open_source(settings: Mapping, base_dir: Path, env: Mapping[str, str] | None
         raise ConfigError(f"source type {kind!r} is not known (known: {known})")
     module = importlib.import_module(module_name)
     return module.open_source(dict(settings), base_dir, os.environ if env is None else env)
-
-
-def secret(
-    env: Mapping[str, str], settings: Mapping, key: str, default_var: str, vendor: str
-) -> str:
-    """A secret from the environment variable that `settings[key]` names (or `default_var`).
-
-    Only the variable's name ever appears in an error, never a value.
-    """
-    var = settings.get(key, default_var)
-    value = env.get(var)
-    if not value:
-        raise SourceError(f"{vendor}: environment variable {var} is not set")
-    return value

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reconciler import clock
@@ -24,7 +25,8 @@ from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
 from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources import secret
+from reconciler.sources.settings import SettingsReader
+from reconciler.sources.vendor import secret, vendor_date
 
 VENDOR = "AFAS"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -58,19 +60,68 @@ DEFAULT_ATTACHMENT_FIELDS = {"employee": "Medewerker", "file_name": "file_name",
 DEFAULT_TAKE = 1000
 
 
-def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> AfasSource:
-    base_url = settings.get("base_url")
-    if not base_url:
-        raise ConfigError(
-            "AFAS: source.base_url is required, e.g. https://12345.rest.afas.online/ProfitRestServices"
+class Position(NamedTuple):
+    row: dict
+    start: date | None
+    end: date | None
+
+
+NO_POSITION = Position({}, None, None)
+
+
+@dataclass(frozen=True)
+class AfasSettings:
+    base_url: str = field(
+        metadata={"hint": "e.g. https://12345.rest.afas.online/ProfitRestServices"}
+    )
+    token_env: str = "AFAS_TOKEN"  # the variable holding the App Connector token
+    integration_id: str | None = None
+    connectors: dict[str, str | None] = field(default_factory=lambda: dict(DEFAULT_CONNECTORS))
+    fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELDS))
+    org_unit_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ORG_UNIT_FIELDS))
+    function_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FUNCTION_FIELDS))
+    attachment_fields: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_ATTACHMENT_FIELDS)
+    )
+    take: int = DEFAULT_TAKE
+    employments_order_by: str | None = None  # None: employee id, then start date
+    dossier_item_type: int | None = None  # StId of the dossier item type review PDFs are filed as
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> AfasSettings:
+        read = SettingsReader(cls, settings, "afas")
+        fields = read.names("fields")
+        return cls(
+            base_url=read.text("base_url").rstrip("/"),
+            token_env=read.text("token_env"),
+            integration_id=read.text("integration_id", numbers=True),
+            connectors=read.names("connectors", nullable=set(DEFAULT_CONNECTORS) - {"employees"}),
+            fields=fields,
+            org_unit_fields=read.names("org_unit_fields"),
+            function_fields=read.names("function_fields"),
+            attachment_fields=read.names("attachment_fields"),
+            take=read.whole("take"),
+            employments_order_by=(
+                read.text("employments_order_by") or f"{fields['id']},{fields['start_date']}"
+            ),
+            dossier_item_type=read.number_id(
+                "dossier_item_type",
+                "the number (StId) of a dossier item type; GetConnector Profit_SubjectTypes "
+                "lists them",
+            ),
         )
-    token_var = settings.get("token_env", "AFAS_TOKEN")
-    header = afas_token_header(secret(env, settings, "token_env", "AFAS_TOKEN", VENDOR), token_var)
+
+
+def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> AfasSource:
+    config = AfasSettings.from_settings(settings)
+    header = afas_token_header(secret(env, config.token_env, VENDOR), config.token_env)
     headers = {"Authorization": header, "Accept": "application/json"}
-    if settings.get("integration_id"):
-        headers["IntegrationId"] = str(settings["integration_id"])
-    http = VendorHttp(VENDOR, base_url.rstrip("/"), auth_hint=f"check {token_var}", headers=headers)
-    return AfasSource(http, settings, token_var)
+    if config.integration_id:
+        headers["IntegrationId"] = config.integration_id
+    http = VendorHttp(
+        VENDOR, config.base_url, auth_hint=f"check {config.token_env}", headers=headers
+    )
+    return AfasSource(http, config)
 
 
 def afas_token_header(token: str, token_var: str) -> str:
@@ -92,23 +143,9 @@ def afas_token_header(token: str, token_var: str) -> str:
 @dataclass
 class AfasSource:
     http: VendorHttp
-    settings: dict
-    token_var: str
+    config: AfasSettings
     today: Callable[[], date] = lambda: clock.today(AMSTERDAM)
     name: str = "afas"
-
-    def __post_init__(self) -> None:
-        def merged(key: str, defaults: dict) -> dict:
-            return {**defaults, **(self.settings.get(key) or {})}
-
-        self.connectors = merged("connectors", DEFAULT_CONNECTORS)
-        self.fields = merged("fields", DEFAULT_FIELDS)
-        self.org_unit_fields = merged("org_unit_fields", DEFAULT_ORG_UNIT_FIELDS)
-        self.function_fields = merged("function_fields", DEFAULT_FUNCTION_FIELDS)
-        self.attachment_fields = merged("attachment_fields", DEFAULT_ATTACHMENT_FIELDS)
-        self.take = int(self.settings.get("take", DEFAULT_TAKE))
-        if self.take < 1:
-            raise ConfigError("AFAS: source.take must be at least 1")
 
     # -- fetch ---------------------------------------------------------------------------------
 
@@ -117,25 +154,27 @@ class AfasSource:
 
     def fetch(self, progress: OnProgress | None = None) -> Snapshot:
         fetched_at = datetime.now(AMSTERDAM).isoformat(timespec="seconds")
-        f = self.fields
+        f, connectors = self.config.fields, self.config.connectors
         person_rows = list(self._rows("employees", f["id"], "employees", progress))
         if not person_rows:
             raise SourceError(
-                f"AFAS: GetConnector {self.connectors['employees']} returned no employees; "
+                f"AFAS: GetConnector {connectors['employees']} returned no employees; "
                 f"nothing proposed"
             )
-        if self.connectors.get("employments"):
-            order = self.settings.get("employments_order_by", f"{f['id']},{f['start_date']}")
+        if connectors["employments"]:
+            order = self.config.employments_order_by
             position_rows = list(self._rows("employments", order, "positions", progress))
             if not position_rows:
                 # Without positions everyone would look out of service: refuse, deactivate no one.
                 raise SourceError(
-                    f"AFAS: GetConnector {self.connectors['employments']} returned no positions "
+                    f"AFAS: GetConnector {connectors['employments']} returned no positions "
                     f"for {len(person_rows)} employees; nothing proposed"
                 )
         else:
             position_rows = person_rows
-        positions = _current_positions(position_rows, f, self.today())
+        positions = _current_positions(
+            position_rows, f, connectors["employments"] or connectors["employees"], self.today()
+        )
         employees = self._employees(person_rows, positions)
         return Snapshot(
             source=self.name,
@@ -145,19 +184,19 @@ class AfasSource:
             jobs=tuple(sorted(self._jobs(position_rows, progress), key=lambda j: (j.id, j.name))),
         )
 
-    def _employees(self, person_rows: list[dict], positions: dict[str, dict]) -> list[Employee]:
+    def _employees(self, person_rows: list[dict], positions: dict[str, Position]) -> list[Employee]:
         """One employee per person row. Rows that say the same (an employees connector that
         also carries positions has one row per position) are one; rows that differ under one id
         all go on, for the snapshot check to name."""
-        f = self.fields
-        connector = self.connectors["employees"]
+        f = self.config.fields
+        connector = self.config.connectors["employees"]
         employees: dict[Employee, None] = {}
         for number, row in enumerate(person_rows, 1):
             emp_id = _text(row.get(f["id"]))
             if emp_id is None:
                 continue
-            position = positions.get(emp_id, {})
-            start, end = _date(position.get(f["start_date"])), _date(position.get(f["end_date"]))
+            held = positions.get(emp_id, NO_POSITION)
+            position = held.row
             employee = Employee(
                 id=emp_id,
                 email=_text(row.get(f["email"])) or "",
@@ -169,17 +208,17 @@ class AfasSource:
                 team=_text(position.get(f["team"])),
                 job=_job_id(position.get(f["job_code"]), position.get(f["job_name"])),
                 manager=_text(position.get(f["manager"])),
-                start_date=start,
-                end_date=end,
+                start_date=held.start,
+                end_date=held.end,
                 origin=f"AFAS {f['id']} {shown(emp_id)} ({connector}, row {number})",
             )
             employees.setdefault(employee, None)
         return list(employees)
 
     def _teams(self, progress: OnProgress | None) -> list[Team]:
-        if not self.connectors.get("org_units"):
+        if not self.config.connectors["org_units"]:
             return []
-        f = self.org_unit_fields
+        f = self.config.org_unit_fields
         # Distinct records, not one per id: two names or parents under one id are for the
         # snapshot check to name, not for the last row to win.
         teams: dict[Team, None] = {}
@@ -191,13 +230,13 @@ class AfasSource:
         return list(teams)
 
     def _jobs(self, position_rows: list[dict], progress: OnProgress | None) -> list[Job]:
-        if self.connectors.get("functions"):
-            f = self.function_fields
+        if self.config.connectors["functions"]:
+            f = self.config.function_fields
             rows = list(self._rows("functions", f["id"], "functions", progress))
             code_field, name_field = f["id"], f["name"]
         else:
             rows = position_rows
-            code_field, name_field = self.fields["job_code"], self.fields["job_name"]
+            code_field, name_field = self.config.fields["job_code"], self.config.fields["job_name"]
         jobs: dict[Job, None] = {}
         for row in rows:
             job_id = _job_id(row.get(code_field), row.get(name_field))
@@ -209,8 +248,8 @@ class AfasSource:
         self, connector: str, order_by: str, what: str, progress: OnProgress | None, **filters: str
     ) -> Iterator[dict]:
         """Every row of a GetConnector, page by page, sorted so that skip/take stays stable."""
-        connector_id = self.connectors[connector]
-        params = {"orderbyfieldids": order_by, "take": self.take}
+        connector_id = self.config.connectors[connector]
+        params = {"orderbyfieldids": order_by, "take": self.config.take}
         if filters:
             params["filterfieldids"] = ",".join(filters)
             params["filtervalues"] = ",".join(filters.values())
@@ -229,16 +268,16 @@ class AfasSource:
             if progress:
                 progress(Step(f"fetch AFAS {what}", total, None, "rows"))
             yield from rows
-            if len(rows) < self.take:
+            if len(rows) < self.config.take:
                 return
-            skip += self.take
+            skip += self.config.take
 
     # -- documents -----------------------------------------------------------------------------
 
     def upload_document(
         self, employee_id: str, filename: str, content: bytes, *, title: str
     ) -> UploadedDocument:
-        item_type = self.settings.get("dossier_item_type")
+        item_type = self.config.dossier_item_type
         if item_type is None:
             raise ConfigError(
                 "AFAS: set source.dossier_item_type (StId of the dossier item type; "
@@ -248,7 +287,7 @@ class AfasSource:
         payload = {
             "KnSubject": {
                 "Element": {
-                    "Fields": {"StId": int(item_type), "Ds": title, "Da": now.isoformat()},
+                    "Fields": {"StId": item_type, "Ds": title, "Da": now.isoformat()},
                     "Objects": [
                         {
                             "KnSubjectLink": {
@@ -286,9 +325,9 @@ class AfasSource:
         Profit has no standard GetConnector joining dossier attachments to employees, so without
         one configured there is no way to look and this returns None.
         """
-        if not self.connectors.get("attachments"):
+        if not self.config.connectors["attachments"]:
             return None
-        f = self.attachment_fields
+        f = self.config.attachment_fields
         # Only the employee goes into the filter: a file name may hold AFAS's separators (, ;).
         rows = self._rows(
             "attachments", f["id"], "attachments", None, **{f["employee"]: employee_id}
@@ -305,7 +344,7 @@ class AfasSource:
         # (unknown connector field, blocked connector) does not go away by retrying.
         response = self.http.request(method, url, ok=(200, 201, 401, 500), **kwargs)
         if response.status_code == 401:
-            raise SourceError(f"AFAS: token rejected; check {self.token_var}")
+            raise SourceError(f"AFAS: token rejected; check {self.config.token_env}")
         if response.status_code == 500:
             raise SourceError(f"AFAS: {method} {url} failed: {_profit_error(response)}")
         return self.http.json(response)
@@ -322,28 +361,24 @@ def _profit_error(response) -> str:
     return str(body["externalMessage"])[:300] + (f" (Profit log reference {ref})" if ref else "")
 
 
-def _current_positions(rows: list[dict], f: dict, today: date) -> dict[str, dict]:
-    by_employee: dict[str, list[dict]] = {}
+def _current_positions(
+    rows: list[dict], f: dict, connector: str, today: date
+) -> dict[str, Position]:
+    """Per employee the position running today (else the last one), with its dates read."""
+    by_employee: dict[str, list[Position]] = {}
     for row in rows:
         emp_id = _text(row.get(f["id"]))
         if emp_id is not None:
-            by_employee.setdefault(emp_id, []).append(row)
-
-    def dates(row: dict) -> tuple[date | None, date | None]:
-        return _date(row.get(f["start_date"])), _date(row.get(f["end_date"]))
-
-    return {emp_id: current_period(rs, dates, today) for emp_id, rs in by_employee.items()}
-
-
-def _date(value) -> date | None:
-    # AFAS writes Amsterdam local time with a misleading 'Z'; the calendar day is what counts.
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise SourceError(f"AFAS: {text[:30]!r} is not a date") from None
+            # AFAS writes Amsterdam time with a misleading 'Z': the calendar day as written is
+            # what counts, which is how iso_date reads it.
+            where = f"AFAS {f['id']} {shown(emp_id)} ({connector})"
+            start = vendor_date(row.get(f["start_date"]), f"{where}: {f['start_date']}")
+            end = vendor_date(row.get(f["end_date"]), f"{where}: {f['end_date']}")
+            by_employee.setdefault(emp_id, []).append(Position(row, start, end))
+    return {
+        emp_id: current_period(held, lambda p: (p.start, p.end), today)
+        for emp_id, held in by_employee.items()
+    }
 
 
 def _job_id(code, name) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from reconciler.core.ids import shown
-from reconciler.errors import ConfigError, InvalidInput, Problem
+from reconciler.errors import InvalidInput, Problem
 
 # Excel writes ';' where the decimal separator is ',' (NL, DE, FR...), and '\t' for "Unicode text".
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t"}
@@ -39,25 +39,10 @@ class Row:
 
 @dataclass(frozen=True)
 class ExportFormat:
+    """How the bytes are read (from the file source's settings)."""
+
     encoding: str = "utf-8"
     delimiter: str | None = None  # None: whichever of , ; tab makes the header hold the columns
-
-    @classmethod
-    def from_settings(cls, settings: dict) -> ExportFormat:
-        encoding = str(settings.get("encoding") or "utf-8")
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ConfigError(
-                f"source: encoding {shown(encoding)} is not known (e.g. utf-8, cp1252, utf-16)"
-            ) from None
-        delimiter = settings.get("delimiter")
-        if delimiter is not None and delimiter not in DELIMITERS:
-            raise ConfigError(
-                f"source: delimiter {shown(delimiter)} is not one of ',', ';', tab "
-                "(or leave it out to detect it from the header)"
-            )
-        return cls(encoding, DELIMITERS.get(delimiter))
 
 
 def read_rows(

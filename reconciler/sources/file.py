@@ -14,18 +14,21 @@ Documents "uploaded" to this HRIS land in <export folder>/documents/<employee_id
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from reconciler.core.dates import NotADate, iso_date
 from reconciler.core.ids import shown
 from reconciler.core.interfaces import OnProgress, Step, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, InvalidInput, Problem, SourceError
 from reconciler.slug import slugify
-from reconciler.sources.export_rows import ExportFormat, Row, read_rows
+from reconciler.sources.export_rows import DELIMITERS, ExportFormat, Row, read_rows
+from reconciler.sources.settings import SettingsReader
 from reconciler.state.paths import UnsafePath, child_path
 
 REQUIRED = ("employee_id", "first_name", "last_name", "email", "status")
@@ -42,22 +45,45 @@ OPTIONAL = (
 STATUSES = {"active": True, "inactive": False}
 
 
+@dataclass(frozen=True)
+class FileSettings:
+    # relative to the repository, or absolute: an export never belongs in git
+    path: str = field(metadata={"hint": "the CSV or JSON export"})
+    encoding: str = "utf-8"
+    delimiter: str | None = None  # one of DELIMITERS; None: whichever the header makes right
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> FileSettings:
+        read = SettingsReader(cls, settings, "file")
+        encoding = read.text("encoding")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ConfigError(
+                f"hrsync.yaml: source.encoding {shown(encoding)} is not known "
+                "(e.g. utf-8, cp1252, utf-16)"
+            ) from None
+        described = "',', ';', tab (or leave it out to detect it from the header)"
+        return cls(
+            path=read.text("path"),
+            encoding=encoding,
+            delimiter=read.choice("delimiter", tuple(DELIMITERS), described),
+        )
+
+    def export_format(self) -> ExportFormat:
+        return ExportFormat(self.encoding, DELIMITERS.get(self.delimiter))
+
+
 def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> FileSource:
-    if not settings.get("path"):
-        raise ConfigError("source: type file needs `path:` (the CSV or JSON export)")
-    # An export outside the repository is named by its absolute path (it never belongs in git).
-    path = Path(str(settings["path"])).expanduser()
-    return FileSource(
-        base_dir / path, label=str(settings["path"]), fmt=ExportFormat.from_settings(settings)
-    )
+    config = FileSettings.from_settings(settings)
+    return FileSource(config, base_dir / Path(config.path).expanduser())
 
 
 @dataclass
 class FileSource:
-    path: Path
-    label: str
+    config: FileSettings
+    path: Path  # where `config.path` is on disk
     name: str = "file"
-    fmt: ExportFormat = field(default_factory=ExportFormat)
 
     def close(self) -> None:
         return None  # an export file holds no connection
@@ -66,12 +92,14 @@ class FileSource:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            raise SourceError(f"file: export {self.label} not found") from None
+            raise SourceError(f"file: export {self.config.path} not found") from None
         except OSError as exc:
             raise SourceError(
-                f"file: export {self.label} cannot be read ({exc.strerror})"
+                f"file: export {self.config.path} cannot be read ({exc.strerror})"
             ) from None
-        rows = read_rows(data, self.label, self.fmt, REQUIRED + OPTIONAL, REQUIRED)
+        rows = read_rows(
+            data, self.config.path, self.config.export_format(), REQUIRED + OPTIONAL, REQUIRED
+        )
         problems: list[Problem] = []
         read: list[tuple[Employee, dict]] = []
         for row in rows:
@@ -85,7 +113,7 @@ class FileSource:
         if progress:
             progress(Step("fetch file export", len(employees), len(employees), "employees"))
         return Snapshot(
-            source=f"file:{self.label}",
+            source=f"file:{self.config.path}",
             fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
             employees=tuple(employees),
             teams=tuple(sorted(teams, key=lambda t: (t.id, t.name, t.parent or ""))),
@@ -135,11 +163,9 @@ def _employee(row: Row, problems: list[Problem]) -> Employee | None:
     dates = {}
     for column in ("start_date", "end_date"):
         try:
-            dates[column] = _date(values[column])
-        except ValueError:
-            problems.append(
-                row.problem(f"{column} {shown(values[column])} is not an ISO date (YYYY-MM-DD)")
-            )
+            dates[column] = iso_date(values[column])
+        except NotADate as exc:
+            problems.append(row.problem(f"{column} {exc}"))
     if len(dates) < 2:
         return None
     return Employee(
@@ -197,13 +223,3 @@ def _not_named(unnamed: dict, named: set) -> set:
     """The unnamed records whose id no named record has: they stand for themselves."""
     ids = {record.id for record in named}
     return {record for record_id, record in unnamed.items() if record_id not in ids}
-
-
-def _date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        # an HRIS may write a timestamp where a date is meant: 2024-03-01T00:00:00Z
-        return datetime.fromisoformat(text).date()

@@ -19,49 +19,52 @@ from reconciler import clock
 from reconciler.core.ids import shown
 from reconciler.core.interfaces import OnProgress, Step, UploadedDocument
 from reconciler.core.model import Employee, Job, Snapshot, Team
-from reconciler.errors import ConfigError, SourceError
+from reconciler.errors import SourceError
 from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources.vendor import api_root, credentials, fetched_now, iso_date
+from reconciler.sources.settings import SettingsReader
+from reconciler.sources.vendor import api_root, credentials, fetched_now, vendor_date
 
 VENDOR = "HiBob"
 DEFAULT_BASE_URL = "https://api.hibob.com"
 SYSTEM_FOLDERS = {"shared": "Shared folder", "confidential": "Confidential folder"}
 MAX_UPLOAD = {"system": 5 * 1024 * 1024, "custom": 1024 * 1024}  # Bob's documented limits
-SECRET_VARIABLES = {
-    "service_user_id_env": "HIBOB_SERVICE_USER_ID",
-    "service_user_token_env": "HIBOB_SERVICE_USER_TOKEN",
-}
 STATUS_FIELDS = ("internal.status", "internal.lifecycleStatus", "internal.terminationDate")
 
 
 @dataclass(frozen=True)
 class HiBobSettings:
     base_url: str = DEFAULT_BASE_URL
+    # names of the environment variables holding the service user's id and token
+    service_user_id_env: str = "HIBOB_SERVICE_USER_ID"
+    service_user_token_env: str = "HIBOB_SERVICE_USER_TOKEN"
     email_field: str = "root.email"
     department_field: str = "work.department"
     title_field: str = "work.title"
     manager_field: str = "work.reportsTo"
     start_date_field: str = "work.startDate"
     show_inactive: bool = True
-    document_folder: str = "shared"
+    document_folder: str = "shared"  # shared | confidential | a custom folder's id
     department_list: str = "department"
     title_list: str = "title"
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> HiBobSettings:
-        values = {}
-        for name in cls.__dataclass_fields__:
-            if name in settings and name != "show_inactive":
-                value = str(settings[name]).strip()
-                if not value:
-                    raise ConfigError(f"source.{name} must not be empty")
-                values[name] = value
-        show_inactive = settings.get("show_inactive", True)
-        if not isinstance(show_inactive, bool):
-            raise ConfigError("source.show_inactive must be true or false")
-        base_url = api_root(values.pop("base_url", DEFAULT_BASE_URL))
-        return cls(base_url=base_url, show_inactive=show_inactive, **values)
+        read = SettingsReader(cls, settings, "hibob")
+        return cls(
+            base_url=api_root(read.text("base_url")),
+            service_user_id_env=read.text("service_user_id_env"),
+            service_user_token_env=read.text("service_user_token_env"),
+            email_field=read.text("email_field"),
+            department_field=read.text("department_field"),
+            title_field=read.text("title_field"),
+            manager_field=read.text("manager_field"),
+            start_date_field=read.text("start_date_field"),
+            show_inactive=read.flag("show_inactive"),
+            document_folder=read.text("document_folder", numbers=True),
+            department_list=read.text("department_list"),
+            title_list=read.text("title_list"),
+        )
 
     def fields(self) -> list[str]:
         wanted = ["root.id", "root.firstName", "root.surname", self.email_field]
@@ -79,7 +82,9 @@ def open_source(
     today: Callable[[], date] = clock.today,
 ) -> HiBobSource:
     config = HiBobSettings.from_settings(settings)
-    (user, token), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
+    (user, token), hint = credentials(
+        env, (config.service_user_id_env, config.service_user_token_env), VENDOR
+    )
     http = VendorHttp(
         VENDOR,
         config.base_url,
@@ -230,13 +235,14 @@ class HiBobSource:
         cfg = self.config
         status = str(_field(record, "internal.status") or "").lower()
         lifecycle = str(_field(record, "internal.lifecycleStatus") or "").lower()
-        end = iso_date(
-            _field(record, "internal.terminationDate"), VENDOR, "internal.terminationDate"
+        employee_id = str(record["id"])
+        origin = f"HiBob employee {shown(employee_id)}"
+        end = vendor_date(
+            _field(record, "internal.terminationDate"), f"{origin}: internal.terminationDate"
         )
         # The vendor's words for "left"; what dates mean (an end in the past, a start ahead)
         # is the core's employment rule, the same for every HRIS.
         left = status == "inactive" or lifecycle == "terminated"
-        employee_id = str(record["id"])
         return Employee(
             id=employee_id,
             email=str(_field(record, cfg.email_field) or "").strip(),
@@ -246,9 +252,11 @@ class HiBobSource:
             team=team,
             job=job,
             manager=_person_id(_field(record, cfg.manager_field)),
-            start_date=iso_date(_field(record, cfg.start_date_field), VENDOR, cfg.start_date_field),
+            start_date=vendor_date(
+                _field(record, cfg.start_date_field), f"{origin}: {cfg.start_date_field}"
+            ),
             end_date=end,
-            origin=f"HiBob employee {shown(employee_id)}",
+            origin=origin,
         )
 
 

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import base64
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,8 +36,8 @@ from reconciler.core.model import Employee, Job, Snapshot, Team
 from reconciler.errors import ConfigError, SourceError
 from reconciler.http import VendorHttp
 from reconciler.slug import slugify
-from reconciler.sources import secret
-from reconciler.sources.vendor import numeric_first
+from reconciler.sources.settings import SettingsReader
+from reconciler.sources.vendor import credentials, numeric_first, vendor_date
 
 VENDOR = "Nmbrs"
 DEFAULT_BASE_URL = "https://api.nmbrs.nl/soap/v3"
@@ -48,27 +47,57 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FAULT_CODE = re.compile(r"--->\s*(?:[\w.]+:\s*)?(\d{4})\s*:\s*([^\r\n]*)")
 AUTH_CODES = {"1001", "2043"}  # invalid authentication; domain not found
 PAYROLL_PERIODS = ("monthly", "four_weekly", "weekly")
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@dataclass(frozen=True)
+class NmbrsSettings:
+    domain: str = field(metadata={"hint": "your Nmbrs subdomain (yourcompany.nmbrs.nl)"})
+    company_id: int = field(metadata={"hint": "the number of the company to read"})
+    base_url: str = DEFAULT_BASE_URL
+    # names of the environment variables holding the API user's e-mail and token
+    username_env: str = "NMBRS_USERNAME"
+    token_env: str = "NMBRS_TOKEN"
+    debtor_id: int | None = None  # read the department and function lists of this debtor
+    employee_types: tuple[str, ...] | None = None  # None: every type Nmbrs lists
+    managers: str = "current"  # current | off (one call per active employee)
+    payroll_periods: str = "monthly"
+    document_type_guid: str | None = None  # the employee document type of review PDFs
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> NmbrsSettings:
+        read = SettingsReader(cls, settings, "nmbrs")
+        guid = read.text("document_type_guid")
+        if guid is not None and not GUID.fullmatch(guid):
+            raise ConfigError(
+                f"hrsync.yaml: source.document_type_guid {shown(guid)} is not a GUID; name the "
+                "employee document type (e.g. 5a1f3e2b-8c4d-4e6f-9a0b-1c2d3e4f5a6b)"
+            )
+        return cls(
+            domain=read.text("domain", numbers=True),
+            company_id=read.number_id("company_id", "the number of the company to read"),
+            base_url=read.text("base_url").rstrip("/"),
+            username_env=read.text("username_env"),
+            token_env=read.text("token_env"),
+            debtor_id=read.number_id("debtor_id", "the number of the debtor"),
+            employee_types=read.text_list("employee_types"),
+            managers=read.choice("managers", ("current", "off")),
+            payroll_periods=read.choice("payroll_periods", PAYROLL_PERIODS),
+            document_type_guid=guid.lower() if guid else None,
+        )
 
 
 def open_source(settings: dict, base_dir: Path, env: Mapping[str, str]) -> NmbrsSource:
-    for key in ("domain", "company_id"):
-        if not settings.get(key):
-            raise ConfigError(f"Nmbrs: source.{key} is required")
-    user_var = settings.get("username_env", "NMBRS_USERNAME")
-    token_var = settings.get("token_env", "NMBRS_TOKEN")
-    credentials = (
-        secret(env, settings, "username_env", "NMBRS_USERNAME", VENDOR),
-        secret(env, settings, "token_env", "NMBRS_TOKEN", VENDOR),
-        str(settings["domain"]),
-    )
-    hint = f"check {user_var} / {token_var} (and domain)"
+    config = NmbrsSettings.from_settings(settings)
+    (username, token), hint = credentials(env, (config.username_env, config.token_env), VENDOR)
+    hint += " (and domain)"
     http = VendorHttp(
         VENDOR,
-        str(settings.get("base_url", DEFAULT_BASE_URL)).rstrip("/"),
+        config.base_url,
         auth_hint=hint,
         headers={"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"},
     )
-    return NmbrsSource(SoapClient(http, credentials, hint), settings)
+    return NmbrsSource(SoapClient(http, (username, token, config.domain), hint), config)
 
 
 @dataclass
@@ -132,20 +161,9 @@ class SoapClient:
 @dataclass
 class NmbrsSource:
     soap: SoapClient
-    settings: dict
+    config: NmbrsSettings
     today: Callable[[], date] = lambda: clock.today(AMSTERDAM)
     name: str = "nmbrs"
-
-    def __post_init__(self) -> None:
-        self.company_id = int(self.settings["company_id"])
-        self.managers = self.settings.get("managers", "current")
-        if self.managers not in ("current", "off"):
-            raise ConfigError("Nmbrs: source.managers must be 'current' or 'off'")
-        self.payroll_periods = self.settings.get("payroll_periods", "monthly")
-        if self.payroll_periods not in PAYROLL_PERIODS:
-            raise ConfigError(
-                f"Nmbrs: source.payroll_periods must be one of {', '.join(PAYROLL_PERIODS)}"
-            )
 
     def close(self) -> None:
         self.soap.http.close()
@@ -155,7 +173,7 @@ class NmbrsSource:
         say = progress or (lambda step: None)
         listed = self._listed_employees(say)
         today = self.today()
-        now = payroll_period(today, self.payroll_periods)
+        now = payroll_period(today, self.config.payroll_periods)
         infos = {
             emp_id: max(records, key=_created)
             for emp_id, records in self._records(
@@ -177,9 +195,8 @@ class NmbrsSource:
         say(Step("fetch Nmbrs employees", len(listed), len(listed), "employees"))
         employees = []
         for emp_id, employee_type in sorted(listed, key=lambda e: numeric_first(e[0])):
-            origin = (
-                f"Nmbrs employee {shown(emp_id)} (company {self.company_id}, type {employee_type})"
-            )
+            company = self.config.company_id
+            origin = f"Nmbrs employee {shown(emp_id)} (company {company}, type {employee_type})"
             info = infos.get(emp_id)
             if info is None:
                 raise SourceError(f"{origin} has no personal info record")
@@ -212,7 +229,7 @@ class NmbrsSource:
     def _listed_employees(self, say: OnProgress) -> list[tuple[str, str]]:
         """(employee id, employee type) of every listed employee; an id listed twice stays
         twice, so the snapshot check can name both records."""
-        types = self.settings.get("employee_types")
+        types = self.config.employee_types
         if not types:
             result = self.soap.call("EmployeeService", "EmployeeType_GetList")
             types = [_value(t, "Id") for t in _children(result, "EmployeeType")]
@@ -221,7 +238,7 @@ class NmbrsSource:
             result = self.soap.call(
                 "EmployeeService",
                 "List_GetByCompany",
-                CompanyId=self.company_id,
+                CompanyId=self.config.company_id,
                 EmployeeType=employee_type,
             )
             ids = (_value(e, "Id") for e in _children(result, "Employee"))
@@ -229,13 +246,13 @@ class NmbrsSource:
             say(Step("fetch Nmbrs employees", len(listed), None, "employees"))
         if not listed:
             raise SourceError(
-                f"Nmbrs: company {self.company_id} lists no employees; nothing proposed"
+                f"Nmbrs: company {self.config.company_id} lists no employees; nothing proposed"
             )
         return listed
 
     def _records(self, operation: str, list_name: str) -> dict[str, list[ET.Element]]:
         """Per employee every record of a company-wide history call."""
-        result = self.soap.call("EmployeeService", operation, CompanyID=self.company_id)
+        result = self.soap.call("EmployeeService", operation, CompanyID=self.config.company_id)
         records: dict[str, list[ET.Element]] = {}
         for item in _items(result):
             emp_id = _value(item, "EmployeeId")
@@ -246,22 +263,22 @@ class NmbrsSource:
 
     def _employments(self) -> dict[str, tuple[date | None, date | None]]:
         result = self.soap.call(
-            "EmployeeService", "Employment_GetAll_AllEmployeesByCompany", CompanyID=self.company_id
+            "EmployeeService",
+            "Employment_GetAll_AllEmployeesByCompany",
+            CompanyID=self.config.company_id,
         )
         periods: dict[str, tuple[date | None, date | None]] = {}
         for item in _items(result):
-            dated = [
-                (_date(_value(e, "StartDate")), _date(_value(e, "EndDate")))
-                for e in _items(_child(item, "EmployeeEmployments"))
-            ]
             emp_id = _value(item, "EmployeeId")
+            where = f"Nmbrs employee {shown(emp_id)}, employment"
+            dated = [_period(e, where) for e in _items(_child(item, "EmployeeEmployments"))]
             if emp_id and dated:
                 periods[emp_id] = current_period(dated, lambda d: d, self.today())
         return periods
 
     def _with_managers(self, employees: list[Employee], say: OnProgress) -> list[Employee]:
         """Managers are their own records in Nmbrs, not employees: link one by work e-mail."""
-        if self.managers == "off":
+        if self.config.managers == "off":
             return employees
         by_email: dict[str, str | None] = {}
         for e in employees:
@@ -284,9 +301,9 @@ class NmbrsSource:
         else the ones employees hold. Nmbrs keeps both lists flat (no parents). Every distinct
         pair stays, so two names under one code reach the snapshot check instead of one winning.
         """
-        if self.settings.get("debtor_id"):
+        if self.config.debtor_id is not None:
             result = self.soap.call(
-                "DebtorService", f"{kind}_GetList", DebtorId=int(self.settings["debtor_id"])
+                "DebtorService", f"{kind}_GetList", DebtorId=self.config.debtor_id
             )
             records = _children(result, kind)
         else:
@@ -299,13 +316,12 @@ class NmbrsSource:
     def upload_document(
         self, employee_id: str, filename: str, content: bytes, *, title: str
     ) -> UploadedDocument:
-        guid = self.settings.get("document_type_guid")
-        try:
-            guid = str(uuid.UUID(str(guid)))
-        except ValueError:
+        guid = self.config.document_type_guid
+        if guid is None:
             raise ConfigError(
-                "Nmbrs: set source.document_type_guid to the GUID of the employee document type"
-            ) from None
+                "Nmbrs: set source.document_type_guid in hrsync.yaml to the GUID of the employee "
+                "document type"
+            )
         if "." not in filename:
             raise SourceError(f"Nmbrs: document name {filename!r} needs an extension")
         self.soap.call(
@@ -380,13 +396,10 @@ def _int(text: str | None) -> int:
         return 0
 
 
-def _date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise SourceError(f"Nmbrs: {text[:30]!r} is not a date") from None
+def _period(employment: ET.Element, where: str) -> tuple[date | None, date | None]:
+    start = vendor_date(_value(employment, "StartDate"), f"{where} StartDate")
+    end = vendor_date(_value(employment, "EndDate"), f"{where} EndDate")
+    return start, end
 
 
 def _local(tag: str) -> str:

@@ -37,12 +37,13 @@ from reconciler.http import RateLimiter, VendorHttp
 from reconciler.slug import slugify
 from reconciler.sources.personio_org_units import read_org_units
 from reconciler.sources.personio_pages import EmployeePages, attribute_value, in_order
+from reconciler.sources.settings import SettingsReader
 from reconciler.sources.vendor import (
     api_root,
     credentials,
     fetched_now,
-    iso_date,
     numeric_first,
+    vendor_date,
 )
 
 log = logging.getLogger(__name__)
@@ -57,16 +58,15 @@ DEFAULT_IN_FLIGHT = 4
 MAX_IN_FLIGHT = 8
 INACTIVE_STATUSES = {"inactive"}
 REFERENCE_ATTRIBUTES = ("department", "team")
-SECRET_VARIABLES = {
-    "client_id_env": "PERSONIO_CLIENT_ID",
-    "client_secret_env": "PERSONIO_CLIENT_SECRET",
-}
-_DYNAMIC = re.compile(r"dynamic_\d+")
+_DYNAMIC = re.compile(r"dynamic_[0-9]+")
 
 
 @dataclass(frozen=True)
 class PersonioSettings:
     base_url: str = DEFAULT_BASE_URL
+    # names of the environment variables holding the API credential
+    client_id_env: str = "PERSONIO_CLIENT_ID"
+    client_secret_env: str = "PERSONIO_CLIENT_SECRET"
     team_attribute: str = "department"
     job_attribute: str = "position"
     email_attribute: str = "email"
@@ -79,36 +79,28 @@ class PersonioSettings:
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> PersonioSettings:
-        team = str(settings.get("team_attribute", cls.team_attribute))
+        read = SettingsReader(cls, settings, "personio")
+        team = read.text("team_attribute")
         if team not in REFERENCE_ATTRIBUTES and not _DYNAMIC.fullmatch(team):
             raise ConfigError(
-                f"source.team_attribute {team!r} is not department, team or dynamic_<number>"
-            )
-        category = settings.get("category_id")
-        if category is not None and not (isinstance(category, int) or str(category).isdigit()):
-            raise ConfigError(
-                "source.category_id must be the number of a Personio document category"
+                f"hrsync.yaml: source.team_attribute {shown(team)} is not department, team or "
+                "dynamic_<number>"
             )
         return cls(
-            base_url=api_root(str(settings.get("base_url", DEFAULT_BASE_URL))),
+            base_url=api_root(read.text("base_url")),
+            client_id_env=read.text("client_id_env"),
+            client_secret_env=read.text("client_secret_env"),
             team_attribute=team,
-            job_attribute=str(settings.get("job_attribute", cls.job_attribute)),
-            email_attribute=str(settings.get("email_attribute", cls.email_attribute)),
-            page_size=_whole(settings, "page_size", MAX_PAGE_SIZE),
-            category_id=int(category) if category is not None else None,
-            org_units=bool(settings.get("org_units", False)),
-            max_in_flight=_whole(settings, "max_in_flight", MAX_IN_FLIGHT, DEFAULT_IN_FLIGHT),
+            job_attribute=read.text("job_attribute"),
+            email_attribute=read.text("email_attribute"),
+            page_size=read.whole("page_size", highest=MAX_PAGE_SIZE),
+            category_id=read.number_id("category_id", "the number of a Personio document category"),
+            org_units=read.flag("org_units"),
+            max_in_flight=read.whole("max_in_flight", highest=MAX_IN_FLIGHT),
             # Lower only: a credential shared with other tools shares Personio's limit too.
-            requests_per_second=_whole(settings, "requests_per_second", EMPLOYEE_LIST_PER_SECOND),
-            requests_per_minute=_whole(settings, "requests_per_minute", EMPLOYEE_LIST_PER_MINUTE),
+            requests_per_second=read.whole("requests_per_second", highest=EMPLOYEE_LIST_PER_SECOND),
+            requests_per_minute=read.whole("requests_per_minute", highest=EMPLOYEE_LIST_PER_MINUTE),
         )
-
-
-def _whole(settings: Mapping, key: str, highest: int, default: int | None = None) -> int:
-    value = settings.get(key, highest if default is None else default)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
-        raise ConfigError(f"source.{key} must be a whole number from 1 to {highest}")
-    return value
 
 
 def open_source(
@@ -122,7 +114,9 @@ def open_source(
 ) -> PersonioSource:
     """`sleep` and `monotonic`: the waits (retries, the rate limit) and the time they pass."""
     config = PersonioSettings.from_settings(settings)
-    (client_id, client_secret), hint = credentials(env, settings, VENDOR, SECRET_VARIABLES)
+    (client_id, client_secret), hint = credentials(
+        env, (config.client_id_env, config.client_secret_env), VENDOR
+    )
     http = VendorHttp(
         VENDOR,
         config.base_url,
@@ -324,8 +318,10 @@ class PersonioSource:
                     f"{origin} has no {required!r} attribute; allow it for the API credential "
                     f"(Settings › API credentials › Readable attributes)"
                 )
-        start = iso_date(attribute_value(attributes, "hire_date"), VENDOR, "hire_date")
-        end = iso_date(attribute_value(attributes, "termination_date"), VENDOR, "termination_date")
+        start = vendor_date(attribute_value(attributes, "hire_date"), f"{origin}: hire_date")
+        end = vendor_date(
+            attribute_value(attributes, "termination_date"), f"{origin}: termination_date"
+        )
         status = str(attribute_value(attributes, "status") or "").lower()
         team = _reference(attribute_value(attributes, cfg.team_attribute))
         job = _reference(attribute_value(attributes, cfg.job_attribute))

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
+from reconciler.core.dates import NotADate, iso_date
 from reconciler.errors import SourceError
-from reconciler.sources import secret
+
+
+def secret(env: Mapping[str, str], variable: str, vendor: str) -> str:
+    """The secret in environment variable `variable` (named by a `*_env` setting).
+
+    Only the variable's name ever appears in an error, never a value.
+    """
+    value = env.get(variable)
+    if not value:
+        raise SourceError(f"{vendor}: environment variable {variable} is not set")
+    return value
 
 
 def credentials(
-    env: Mapping[str, str], settings: Mapping, vendor: str, variables: dict[str, str]
+    env: Mapping[str, str], variables: Sequence[str], vendor: str
 ) -> tuple[list[str], str]:
-    """The secrets named by `variables` ({settings key: default env var}), and a hint that names
-    the variables (never the values) for error messages: ("check A / B", values in order)."""
-    values = [secret(env, settings, key, default, vendor) for key, default in variables.items()]
-    names = " / ".join(str(settings.get(key, default)) for key, default in variables.items())
-    return values, f"check {names}"
+    """The secrets in `variables`, read once, and a hint that names the variables (never the
+    values) for error messages: (values in order, "check A / B")."""
+    values = [secret(env, variable, vendor) for variable in variables]
+    return values, f"check {' / '.join(variables)}"
 
 
 def api_root(base_url: str) -> str:
@@ -25,14 +35,12 @@ def api_root(base_url: str) -> str:
     return root.removesuffix("/v1")
 
 
-def iso_date(value, vendor: str, what: str) -> date | None:
-    """'2024-06-30' or '2024-06-30T00:00:00+02:00' -> date; empty -> None."""
-    if not value:
-        return None
+def vendor_date(value, where: str) -> date | None:
+    """`core.dates.iso_date` for a value an HRIS sent; `where` names the record and field."""
     try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise SourceError(f"{vendor}: {what} {str(value)[:40]!r} is not an ISO date") from None
+        return iso_date(value)
+    except NotADate as exc:
+        raise SourceError(f"{where}: {exc}") from None
 
 
 def fetched_now() -> str:

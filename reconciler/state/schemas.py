@@ -53,6 +53,9 @@ def schema_problems(
                 )
             continue
         message = _message(error)
+        if error.validator in ("anyOf", "oneOf") and "description" in error.schema:
+            # "not valid under any of the given schemas" tells a person nothing: say what fits
+            message = f"{shown(error.instance)} is not {error.schema['description']}"
         if error.validator == "pattern" and "email" in path:
             message = f"{shown(error.instance)} is not an e-mail address"
         elif (

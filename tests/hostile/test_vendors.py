@@ -24,6 +24,9 @@ from tests.fakes.nmbrs_server import COMPANY_ID, NmbrsEmployee
 from tests.hostile.harness import assert_refused, run
 
 LONG_NAME = "Ö" * 300
+# 80 kB where a date belongs: named, cut short, never quoted whole.
+NOT_A_DATE = "2024-01-01" + "<script>" * 10_000
+NAMED_CUT_SHORT = ("'2024-01-01<script>", "is not an ISO date (YYYY-MM-DD)", "(80010 characters)")
 HIDDEN = "`<img src=x onerror=alert(1)>`"
 USERS = "T4E_HelloID_Users_v2"
 
@@ -119,6 +122,11 @@ PERSONIO = {
         ),
         ("Personio employee '12'", "<img src=x onerror=alert(1)>"),
     ),
+    "hire date that is no date": Case(
+        "personio",
+        lambda api: _personio(8, api)["hire_date"].update(value=NOT_A_DATE),
+        ("Personio employee '8': hire_date", *NAMED_CUT_SHORT),
+    ),
     "two employees with id 5": Case(
         "personio",
         _personio_twin,
@@ -173,6 +181,11 @@ HIBOB = {
         "hibob",
         lambda api: _bob(11, api)["work"]["reportsTo"].update(id=HIDDEN),
         (f"HiBob employee '{bob_id(11)}'", "<img src=x onerror=alert(1)>"),
+    ),
+    "start date that is no date": Case(
+        "hibob",
+        lambda api: _bob(8, api)["work"].update(startDate=NOT_A_DATE),
+        (f"HiBob employee '{bob_id(8)}': work.startDate", *NAMED_CUT_SHORT),
     ),
     "two employees with one id": Case(
         "hibob",
@@ -239,6 +252,14 @@ AFAS = {
         _afas_position("10006", Medewerkernummer_leidinggevende=HIDDEN),
         (f"AFAS Medewerker '10006' ({USERS}, row 7)", "<img src=x onerror=alert(1)>"),
     ),
+    "position end that is no date": Case(
+        "afas",
+        _afas_position("10005", Einddatum_functie=NOT_A_DATE),
+        (
+            "AFAS Medewerker '10005' (T4E_HelloID_Employments_v2): Einddatum_functie",
+            *NAMED_CUT_SHORT,
+        ),
+    ),
     "two different people under one number": Case(
         "afas",
         _afas_twin,
@@ -304,6 +325,11 @@ NMBRS = {
         "nmbrs",
         lambda data: data.employee(600006).functions[0]["Function"].update(Code=HIDDEN),
         (NMBRS_ORIGIN.format(600006, 1), "<img src=x onerror=alert(1)>"),
+    ),
+    "employment start that is no date": Case(
+        "nmbrs",
+        lambda data: data.employee(600005).employments[0].update(StartDate=NOT_A_DATE),
+        ("Nmbrs employee '600005', employment StartDate", *NAMED_CUT_SHORT),
     ),
     "two employees with one id": Case(
         "nmbrs",

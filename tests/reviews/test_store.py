@@ -51,7 +51,7 @@ def test_rating_above_scale_and_impossible_dates_are_caught(tmp_path):
     _write(tmp_path, "r.json", data)
     message = _error(tmp_path)
     assert "sections.1.questions.0.rating: 7 is above the scale of 5" in message
-    assert "period_end: '2026-02-30' is not a date" in message
+    assert "period_end: '2026-02-30' is not an ISO date" in message
 
 
 def test_finished_review_needs_finished_at_and_json_syntax_is_reported(tmp_path):

@@ -200,7 +200,7 @@ def test_managers_are_linked_by_work_email_or_left_empty(nmbrs):
     assert employees["600002"].manager is None
     assert employees["600000"].manager is None
     assert data.calls.count("Manager_GetCurrent") == 300
-    source.managers = "off"
+    source, _ = make_source(base_url, managers="off")
     assert by_id(source.fetch())["600001"].manager is None
     assert data.calls.count("Manager_GetCurrent") == 300
 
