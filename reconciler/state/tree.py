@@ -7,14 +7,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reconciler.bulk import gc_paused
-from reconciler.core.model import KINDS, DesiredState, entity_from_data
+from reconciler.core.model import KIND_CLASSES, KINDS, DesiredState, entity_from_data
 from reconciler.errors import InvalidInput, Problem
 from reconciler.state.entities import (
     SINGULAR,
     looks_valid,
     render_entity,
 )
-from reconciler.state.loader import Lines, load_state_file, write_atomic
+from reconciler.state.loader import (
+    MAX_STATE_FILE_BYTES,
+    Lines,
+    parse_state_yaml,
+    read_text,
+    write_atomic,
+)
+from reconciler.state.parse_cache import blob_id, open_cache
 from reconciler.state.paths import child_path
 from reconciler.state.schemas import schema_problems
 from reconciler.state.validate import reference_problems
@@ -37,6 +44,7 @@ def read_state(root: Path, *, check_references: bool = True) -> DesiredState:
 def _read_state(root: Path, check_references: bool) -> DesiredState:
     problems: list[Problem] = []
     by_kind: dict[str, dict] = {}
+    cache = open_cache(root)
     for kind in KINDS:
         folder = os.path.join(root, STATE_DIR, kind)
         entities = {}
@@ -44,40 +52,58 @@ def _read_state(root: Path, check_references: bool) -> DesiredState:
             names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".yaml"))
         except FileNotFoundError:
             names = []
+        make = KIND_CLASSES[kind]
         for name in names:
+            file_id = name[: -len(".yaml")]
+            blob = cache.clean_blob(kind, name) if cache is not None else None
+            if blob is not None:
+                values = cache.find(kind, blob)
+                # A value is used only for the file it was checked as: same kind, same id.
+                if values is not None and values[0] == file_id:
+                    entities[file_id] = make(*values)
+                    continue
             label = f"{STATE_DIR}/{kind}/{name}"
             try:
                 # Plain strings, not pathlib: pathlib costs a visible share on 100k files.
-                data, text = load_state_file(os.path.join(folder, name), label)
+                text = read_text(os.path.join(folder, name), label, MAX_STATE_FILE_BYTES)
+                if cache is not None:
+                    # Keyed by the bytes actually read: what git vouched for may be
+                    # another file's content under a clean/smudge filter.
+                    blob = blob_id(text.encode("utf-8"))
+                    values = cache.find(kind, blob)
+                    if values is not None and values[0] == file_id:
+                        entities[file_id] = make(*values)
+                        continue
+                entity = _checked_entity(kind, file_id, label, text)
             except InvalidInput as exc:
                 problems.extend(exc.problems)
                 continue
-            file_id = name[: -len(".yaml")]
-            if not looks_valid(kind, data):
-                found = schema_problems(
-                    kind, data, Lines(text), label, subject=f'{SINGULAR[kind]} "{file_id}"'
-                )
-                if found:
-                    problems.extend(found)
-                    continue
-            if data["id"] != file_id:
-                problems.append(
-                    Problem(
-                        label,
-                        Lines(text).of(("id",)),
-                        f"id {data['id']!r} does not match the file name {name!r}",
-                        subject=f'{SINGULAR[kind]} "{file_id}"',
-                    )
-                )
-                continue
-            entities[file_id] = entity_from_data(kind, data)
+            entities[file_id] = entity
+            if cache is not None:
+                cache.add(kind, blob, tuple(vars(entity).values()))
         by_kind[kind] = entities
+    if cache is not None:
+        cache.save()  # what was checked, even if a check across files fails below
     desired = DesiredState(**by_kind)
     if check_references and not problems:
         problems.extend(reference_problems(desired, lambda kind, i: _locate(root, kind, i)))
     if problems:
         raise InvalidInput(problems)
     return desired
+
+
+def _checked_entity(kind: str, file_id: str, label: str, text: str):
+    """The entity one state file holds, once it passed every check of its own."""
+    data = parse_state_yaml(text, label)
+    subject = f'{SINGULAR[kind]} "{file_id}"'
+    if not looks_valid(kind, data):
+        found = schema_problems(kind, data, Lines(text), label, subject=subject)
+        if found:
+            raise InvalidInput(found)
+    if data["id"] != file_id:
+        message = f"id {data['id']!r} does not match the file name {file_id + '.yaml'!r}"
+        raise InvalidInput([Problem(label, Lines(text).of(("id",)), message, subject=subject)])
+    return entity_from_data(kind, data)
 
 
 def _locate(root: Path, kind: str, entity_id: str) -> tuple[str, Lines]:
