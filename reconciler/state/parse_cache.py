@@ -36,9 +36,10 @@ import marshal
 import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
-from reconciler.core.model import KINDS
+from reconciler.core.model import KIND_CLASSES, KINDS
 from reconciler.state.loader import write_atomic
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ FORMAT = b"hrsync parse cache 1\n"
 _SUM = 20  # sha1 digest size, for the fingerprint and the payload checksum
 # Only plain files that git neither assumes unchanged nor skips ("H"), not symlinks (120000):
 # for these the index blob is the file's bytes once git status has nothing to say about it.
-_PLAIN = (b"H 100644 ", b"H 100755 ")
+_PLAIN = ("H 100644 ", "H 100755 ")
 
 
 def blob_id(data: bytes) -> str:
@@ -70,29 +71,44 @@ class ParseCache:
         self._path = path
         self._fingerprint = fingerprint
         self._clean = clean  # "members/1004.yaml" -> blob id, for files git vouches for
-        self._entries = entries  # kind -> {blob id: field values}
+        # kind -> {blob id: the entity's field values}
+        self._entries = {kind: entries.get(kind, {}) for kind in KINDS}
         self._used: dict[str, dict] = {kind: {} for kind in KINDS}
         self._added = False
 
-    def clean_blob(self, kind: str, name: str) -> str | None:
-        """The blob id of `state/<kind>/<name>` when git vouches that the file holds it."""
-        return self._clean.get(f"{kind}/{name}")
+    def vouched(self, kind: str, names: list[str]) -> dict:
+        """{file name: entity} for the files of `names` that git vouches for and whose blob
+        is cached. An entry counts only for the file it was checked as: same kind, same id."""
+        clean, known, used = self._clean, self._entries[kind], self._used[kind]
+        make = KIND_CLASSES[kind]
+        prefix = kind + "/"
+        found = {}
+        for name in names:
+            blob = clean.get(prefix + name)
+            if blob is not None:
+                values = known.get(blob)
+                if values is not None and values[0] == name[:-5]:
+                    used[blob] = values
+                    found[name] = make(*values)
+        return found
 
-    def find(self, kind: str, blob: str) -> tuple | None:
-        values = self._entries.get(kind, {}).get(blob)
-        if type(values) is tuple:
-            self._used[kind][blob] = values
-            return values
-        return None
-
-    def add(self, kind: str, blob: str, values: tuple) -> None:
+    def find(self, kind: str, blob: str, file_id: str):
+        """The entity cached for a file read and hashed here, or None."""
+        values = self._entries[kind].get(blob)
+        if values is None or values[0] != file_id:
+            return None
         self._used[kind][blob] = values
+        return KIND_CLASSES[kind](*values)
+
+    def add(self, kind: str, blob: str, entity) -> None:
+        """`entity` passed every check of its own, parsed from bytes whose blob id is `blob`."""
+        self._used[kind][blob] = tuple(vars(entity).values())
         self._added = True
 
     def save(self) -> None:
         """Write what this load used, if that is not what the file already holds."""
         kept = sum(len(v) for v in self._used.values())
-        held = sum(len(v) for v in self._entries.values() if isinstance(v, dict))
+        held = sum(len(self._entries.get(kind, ())) for kind in KINDS)
         if not self._added and kept == held:
             return
         payload = marshal.dumps(self._used)
@@ -145,7 +161,7 @@ def _open(root: Path) -> ParseCache | None:
         "status",
         "--porcelain=v2",
         "-z",
-        "--untracked-files=all",
+        "--untracked-files=no",
         "--no-renames",
         "--ignore-submodules=all",
         "--",
@@ -161,19 +177,17 @@ def _open(root: Path) -> ParseCache | None:
         if status.poll() is None:
             status.kill()
             status.wait()
-    clean = {}
-    for record in index.split(b"\0"):
-        # "H 100644 <40 hex> 0\tstate/members/1004.yaml"; stage 0 only (no conflict).
-        if record[:9] in _PLAIN and record[50:52] == b"0\t":
-            relative = record[52:].removeprefix(b"state/")
-            if relative not in changed:
-                clean[os.fsdecode(relative)] = record[9:49].decode("ascii")
+    # "H 100644 <40 hex> 0\tstate/members/1004.yaml": stage 0 only (not a conflict).
+    records = os.fsdecode(index).split("\0")
+    clean = {r[58:]: r[9:49] for r in records if r[:9] in _PLAIN and r[50:58] == "0\tstate/"}
+    for relative in changed:
+        clean.pop(os.fsdecode(relative), None)
     return ParseCache(path, fingerprint, clean, entries)
 
 
 def _changed(status: bytes, state_prefix: bytes) -> set[bytes]:
     """Paths under state/ (relative to it) that git status names for any reason: edited,
-    staged, deleted, untracked, in conflict. Only files it does not name are vouched for."""
+    staged, deleted, in conflict. Only tracked files it does not name are vouched for."""
     changed = set()
     fields = iter(status.split(b"\0"))
     for record in fields:
@@ -213,9 +227,18 @@ def _read(path: Path, fingerprint: bytes) -> dict:
         entries = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return {}
-    if type(entries) is not dict or not all(type(entries.get(k)) is dict for k in KINDS):
+    if type(entries) is not dict or not all(_well_formed(k, entries.get(k)) for k in KINDS):
         return {}
     return entries
+
+
+def _well_formed(kind: str, entries) -> bool:
+    """Every value a tuple of the kind's fields: a cache that decodes into something else (made
+    by another build, or by hand) is ignored, not fed to the model."""
+    if type(entries) is not dict:
+        return False
+    size = len(fields(KIND_CLASSES[kind]))
+    return all(type(v) is tuple and len(v) == size for v in entries.values())
 
 
 def _fingerprint() -> bytes:

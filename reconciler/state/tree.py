@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reconciler.bulk import gc_paused
-from reconciler.core.model import KIND_CLASSES, KINDS, DesiredState, entity_from_data
+from reconciler.core.model import KINDS, DesiredState, entity_from_data
 from reconciler.errors import InvalidInput, Problem
 from reconciler.state.entities import (
     SINGULAR,
@@ -52,35 +52,30 @@ def _read_state(root: Path, check_references: bool) -> DesiredState:
             names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".yaml"))
         except FileNotFoundError:
             names = []
-        make = KIND_CLASSES[kind]
+        cached = cache.vouched(kind, names) if cache is not None else {}
         for name in names:
             file_id = name[: -len(".yaml")]
-            blob = cache.clean_blob(kind, name) if cache is not None else None
-            if blob is not None:
-                values = cache.find(kind, blob)
-                # A value is used only for the file it was checked as: same kind, same id.
-                if values is not None and values[0] == file_id:
-                    entities[file_id] = make(*values)
-                    continue
+            entity = cached.get(name)
+            if entity is not None:
+                entities[file_id] = entity
+                continue
             label = f"{STATE_DIR}/{kind}/{name}"
             try:
                 # Plain strings, not pathlib: pathlib costs a visible share on 100k files.
                 text = read_text(os.path.join(folder, name), label, MAX_STATE_FILE_BYTES)
                 if cache is not None:
-                    # Keyed by the bytes actually read: what git vouched for may be
-                    # another file's content under a clean/smudge filter.
+                    # Keyed by the bytes actually read (edited, untracked or ignored files,
+                    # or a clean/smudge filter between them and the index).
                     blob = blob_id(text.encode("utf-8"))
-                    values = cache.find(kind, blob)
-                    if values is not None and values[0] == file_id:
-                        entities[file_id] = make(*values)
-                        continue
-                entity = _checked_entity(kind, file_id, label, text)
+                    entity = cache.find(kind, blob, file_id)
+                if entity is None:
+                    entity = _checked_entity(kind, file_id, label, text)
+                    if cache is not None:
+                        cache.add(kind, blob, entity)
             except InvalidInput as exc:
                 problems.extend(exc.problems)
                 continue
             entities[file_id] = entity
-            if cache is not None:
-                cache.add(kind, blob, tuple(vars(entity).values()))
         by_kind[kind] = entities
     if cache is not None:
         cache.save()  # what was checked, even if a check across files fails below

@@ -247,6 +247,14 @@ def entry_of_another_kind(root):
     write_cache(root, entries)
 
 
+def entry_of_the_wrong_shape(root):
+    # decodes fine, checksum right, but not a member's fields
+    entries = cache_entries(root)
+    blob = parse_cache.blob_id(member_file(root, "101").read_bytes())
+    entries["members"][blob] = ("101", "only two")
+    write_cache(root, entries)
+
+
 def cache_of_another_version(root):
     entries = cache_entries(root)
     for kind in entries:
@@ -294,6 +302,7 @@ CASES = [
     cache_of_another_repository,
     entry_moved_to_another_files_key,
     entry_of_another_kind,
+    entry_of_the_wrong_shape,
     cache_of_another_version,
     invalid_file_then_reverted_then_invalid_again,
     reference_to_an_unknown_team,
