@@ -14,6 +14,7 @@ Each timed run restores the warm cache first, so every run meets the 1 % as new:
     sh -c 'cp DIR/warm-cache DIR/company/.hrsync/parse-cache && exec hrsync -C DIR/company plan'
 
     python bench/bench_plan_cache.py setup DIR [N]     # once (N defaults to 100000)
+    python bench/bench_plan_cache.py warm DIR          # after hrsync changed: a new warm cache
     python bench/bench_plan_cache.py unchanged DIR     # then time the command above
     python bench/bench_plan_cache.py edits DIR
     python bench/bench_plan_cache.py commit DIR
@@ -58,17 +59,31 @@ def setup(base: Path, size: int) -> None:
     _git(root, "add", "-A")
     _git(root, *AS_BENCH, "commit", "-qm", "state")
     (base / "main.sha").write_text(_git(root, "rev-parse", "HEAD").strip())
+    warm(base)
+
+
+def warm(base: Path) -> None:
+    """The cache one plan of the committed tree leaves, kept as DIR/warm-cache (again after
+    hrsync changed: another version's cache is ignored)."""
+    root = base / "company"
+    reset_tree(base)
+    (root / CACHE).unlink(missing_ok=True)
     subprocess.run(["hrsync", "-C", str(root), "plan"], check=True, capture_output=True)
     shutil.copyfile(root / CACHE, base / "warm-cache")
 
 
-def reset(base: Path) -> None:
-    """The committed tree, nothing edited, the warm cache in place."""
+def reset_tree(base: Path) -> None:
+    """The committed tree, nothing edited."""
     root = base / "company"
     sha = (base / "main.sha").read_text().strip()
     _git(root, "checkout", "-qf", "-B", "main", sha)
     _git(root, "clean", "-qfd", "--", "state")
-    shutil.copyfile(base / "warm-cache", root / CACHE)
+
+
+def reset(base: Path) -> None:
+    """The committed tree, nothing edited, the warm cache in place."""
+    reset_tree(base)
+    shutil.copyfile(base / "warm-cache", base / "company" / CACHE)
 
 
 def edit_one_percent(base: Path) -> int:
@@ -106,6 +121,7 @@ def compare(base: Path, runs: int) -> None:
         "-c",
         f"cp '{base}/warm-cache' '{base}/company/{CACHE}' && exec hrsync -C '{base}/company' plan",
     ]
+    warm(base)
     for case in ("unchanged", "edits", "commit"):
         prepare(base, case)
         ratios, plans, floors = [], [], []
@@ -128,6 +144,8 @@ if __name__ == "__main__":
     verb, folder = sys.argv[1], Path(sys.argv[2]).resolve()
     if verb == "setup":
         setup(folder, int(sys.argv[3]) if len(sys.argv) > 3 else 100_000)
+    elif verb == "warm":
+        warm(folder)
     elif verb in ("unchanged", "edits", "commit"):
         prepare(folder, verb)
     elif verb == "compare":

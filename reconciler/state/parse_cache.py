@@ -153,11 +153,14 @@ def _open(root: Path) -> ParseCache | None:
     if where[0] != b"true":
         return None
     prefix = where[1]
-    # git status refreshes the index's stat data (and saves it when it can), re-hashing files
-    # whose stat data is racy: it is the check this cache relies on, never a timestamp of ours.
+    # git status compares each file with the index, re-hashing those whose stat data cannot
+    # vouch for them (changed, or racy: written in the second the index was): the check this
+    # cache relies on, never a timestamp of ours. Without optional locks it never writes the
+    # index: a load reads only, and a kill cannot leave an index.lock behind.
     # It runs while the index is listed and the cache file read.
     status = _git(
         root,
+        "--no-optional-locks",
         "status",
         "--porcelain=v2",
         "-z",
