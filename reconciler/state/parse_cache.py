@@ -51,6 +51,8 @@ _SUM = 20  # sha1 digest size, for the fingerprint and the payload checksum
 # Only plain files that git neither assumes unchanged nor skips ("H"), not symlinks (120000):
 # for these the index blob is the file's bytes once git status has nothing to say about it.
 _PLAIN = ("H 100644 ", "H 100755 ")
+# An entry holds the entity's fields in the model's order: id first.
+_FIELDS = {kind: tuple(f.name for f in fields(cls)) for kind, cls in KIND_CLASSES.items()}
 
 
 def blob_id(data: bytes) -> str:
@@ -102,7 +104,7 @@ class ParseCache:
 
     def add(self, kind: str, blob: str, entity) -> None:
         """`entity` passed every check of its own, parsed from bytes whose blob id is `blob`."""
-        self._used[kind][blob] = tuple(vars(entity).values())
+        self._used[kind][blob] = tuple(getattr(entity, name) for name in _FIELDS[kind])
         self._added = True
 
     def save(self) -> None:
@@ -240,7 +242,7 @@ def _well_formed(kind: str, entries) -> bool:
     by another build, or by hand) is ignored, not fed to the model."""
     if type(entries) is not dict:
         return False
-    size = len(fields(KIND_CLASSES[kind]))
+    size = len(_FIELDS[kind])
     return all(type(v) is tuple and len(v) == size for v in entries.values())
 
 
