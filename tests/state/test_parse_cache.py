@@ -141,6 +141,17 @@ def hand_edit_in_the_second_git_wrote_its_index(root):
     edit(root, "106", "Last6", "Lost6", keep_mtime=True)
 
 
+def racy_edit_git_sees_only_by_content(root):
+    # Without ctime and inode (core.checkStat=minimal), only git's racy-git rule can tell: the
+    # file is written in the second the index is, then edited keeping size and mtime.
+    git(root, "config", "core.trustctime", "false")
+    git(root, "config", "core.checkStat", "minimal")
+    edit(root, "106", "Last6", "Lest6")
+    git(root, "status")  # writes the index in the file's second: a racily clean entry
+    outcome(root)  # the cache now holds the racily clean blob
+    edit(root, "106", "Lest6", "List6", keep_mtime=True)
+
+
 def staged_edit(root):
     edit(root, "107", "p7@acme", "q7@acme")
     git(root, "add", "-A")
@@ -284,6 +295,7 @@ def reference_to_an_unknown_team(root):
 CASES = [
     hand_edit_same_size_same_mtime,
     hand_edit_in_the_second_git_wrote_its_index,
+    racy_edit_git_sees_only_by_content,
     staged_edit,
     checkout_of_another_commit,
     stash_of_hand_edits,
