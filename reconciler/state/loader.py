@@ -230,12 +230,6 @@ def read_text(path: str | os.PathLike, label: str, max_bytes: int = MAX_FILE_BYT
         raise InvalidInput([Problem(label, line, message, column=column)]) from None
 
 
-def load_state_file(path: str, label: str):
-    """(data, text) of one state file: at most `MAX_STATE_FILE_BYTES`, no anchors or aliases."""
-    text = read_text(path, label, MAX_STATE_FILE_BYTES)
-    return parse_state_yaml(text, label), text
-
-
 def load_yaml_file(path: Path, root: Path | None = None):
     """(data, Lines) of one YAML file; errors carry the path relative to `root`."""
     label = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
@@ -253,7 +247,9 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         with open(path, "wb") as handle:
             handle.write(data)
         return
-    tmp = path.with_name(f".{path.name}.tmp")
+    # One temporary name per process: two writers of one file (two loads saving the parse
+    # cache) each rename a whole file of their own; the last rename wins.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         if isinstance(content, bytes):
             tmp.write_bytes(content)

@@ -91,8 +91,10 @@ def test_a_state_file_that_cannot_be_read(applied, monkeypatch):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return open(path, *args, **kwargs)
 
-    # Root reads any file whatever its mode, so the refusal is simulated where files are opened.
+    # Root reads any file whatever its mode, so the refusal is simulated where files are opened;
+    # every file is opened only without the parse cache (it skips files git vouches for).
     monkeypatch.setattr(loader, "open", no_access, raising=False)
+    monkeypatch.setenv("HRSYNC_PARSE_CACHE", "0")
     stderr = listed(refused(applied, "validate"))
     assert "state/members/3.yaml" in stderr and "cannot read it: Permission denied" in stderr
 
