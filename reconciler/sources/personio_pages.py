@@ -77,14 +77,15 @@ class EmployeePages:
             f"Personio: page {page + 1}/{max(self.total_pages, 1)}, {len(self.records)} employees"
         )
 
-    def complete(self) -> list[dict]:
-        """Every record, or a SourceError: never part of the list."""
+    def complete(self, *, changes_only: bool = False) -> list[dict]:
+        """Every record, or a SourceError: never part of the list. `changes_only`: the list of
+        employees changed since a moment, which may well be empty."""
         if len(self.records) != self.total_elements:
             raise SourceError(
                 f"Personio: {self.total_elements} employees announced on {self.total_pages} "
                 f"pages, {len(self.records)} received; nothing was used"
             )
-        if not self.records:
+        if not self.records and not changes_only:
             raise SourceError(
                 "Personio: the employee list is empty; check that the API credential may read "
                 "employees (an empty HRIS is never synced)"
