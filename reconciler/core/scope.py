@@ -157,13 +157,15 @@ def overlay(changed: Snapshot, current: DesiredState) -> Snapshot:
 def plan_in_scope(plan: Plan, scope: Scope, desired: DesiredState, platform: PlatformState) -> Plan:
     """The plan's changes for the named entities, and the creations they wait for (a member's
     team, job and manager, a team's parent, each with its own), in the plan's order, so apply
-    never writes a reference to something the platform does not hold yet."""
+    never writes a reference to something the platform does not hold yet. An id neither side
+    holds is refused when a person named it for the plan; an on-demand sync applying after its
+    proposal passes `on_demand=False`, since a change waiting for review is in neither yet."""
     unknown = [
         f"{SINGULAR[k]} {i}"
         for k, i in sorted(scope.named)
         if i not in desired.of(k) and i not in platform.of(k)
     ]
-    if unknown:
+    if unknown and scope.on_demand:
         raise UnknownInScope(
             f"--only: {', '.join(unknown)} is neither in state/ nor on the platform; "
             "check the id (`hrsync show` lists the platform)"

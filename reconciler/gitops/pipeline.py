@@ -191,7 +191,9 @@ def run_sync(
             forge.close_session()
         keep_commit_graph(checkout)
         if apply:
-            scope = only  # an on-demand run applies its entities; an incremental one all of main
+            # An on-demand run applies its entities (one waiting for review is in neither state/
+            # nor the platform: not an error here); an incremental one applies all of main.
+            scope = replace(only, on_demand=False) if only is not None else None
             _apply_main(repo, desired, report, max_deletes, scope)
         if apply and "members" in kinds and repo.policy.reviews == "automatic" and only is None:
             from reconciler.gitops.report_filing import file_reviews

@@ -42,7 +42,8 @@ def _automatic(root, members: str) -> None:
 
 def test_an_automatic_member_is_committed_and_applied_with_what_it_needs(runner, tmp_path):
     _automatic(runner, "import: automatic")
-    run_sync(runner, only=Scope.parse(["member:1004"]), apply=True)
+    report = run_sync(runner, only=Scope.parse(["member:1004"]), apply=True)
+    assert report.apply_error is None and report.applied == 5  # 3 teams, 1 job, 1 member
     heads = remote_heads(tmp_path)
     assert _files(runner, heads["main"], "members") == {"1004"}
     # Its team with the parents it needs, and its job: nothing else of the 40-person export.
@@ -66,7 +67,7 @@ def test_a_manual_change_still_waits_for_review_and_other_pending_items_stay(run
     report = run_sync(runner, only=Scope.parse(["member:1004"]), apply=True)
     heads = remote_heads(tmp_path)
     assert heads["main"] == main  # nothing automatic: main untouched, nothing applied
-    assert report.applied == 0
+    assert report.applied == 0 and report.apply_error is None
     assert ops.read_platform(ops.Repo.open(runner)).members == {}
     branch = heads["hrsync/members"]
     assert len(_files(runner, branch, "members")) == 40  # the night's other 39 are still there
