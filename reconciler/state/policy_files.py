@@ -85,7 +85,6 @@ schedule:                      # UTC, cron syntax; `hrsync workflows` writes the
   teams: "0 22 * * *"
   jobs: "20 22 * * *"
   members: "40 22 * * *"
-  # incremental: "17 * * * *"    # hourly `hrsync sync --incremental` (only what changed)
 """
 
 EXCLUDE_TEMPLATE = """\

@@ -175,9 +175,10 @@ def test_the_embedded_database_and_no_forge_are_written_with_a_loud_warning(runn
 
 
 def _hourly(root, cron: str = "17 * * * *") -> None:
-    """Uncomment the policy template's incremental schedule (with `cron`)."""
+    """Add an incremental schedule to the policy."""
     policy = root / "policies/sync.yaml"
-    text = policy.read_text().replace('  # incremental: "17 * * * *"', f'  incremental: "{cron}"')
+    members = '  members: "40 22 * * *"\n'
+    text = policy.read_text().replace(members, f'{members}  incremental: "{cron}"\n')
     assert f'incremental: "{cron}"' in text
     policy.write_text(text)
 
