@@ -22,7 +22,7 @@ be the same five.
 from __future__ import annotations
 
 import argparse
-import os
+import shlex
 import shutil
 import signal
 import statistics
@@ -95,10 +95,11 @@ def change_five(api, count: int) -> list[str]:
 def reset_command(base: Path) -> str:
     """The shell line that puts main (remote and local) and the platform back."""
     root, sha = base / "company", (base / "baseline").read_text().strip()
+    remote, saved = shlex.quote(str(base / "remote.git")), shlex.quote(str(base / "baseline.db"))
+    platform = shlex.quote(str(root / ".hrsync/platform.db"))
     return (
-        f"git --git-dir {base / 'remote.git'} update-ref refs/heads/main {sha} && "
-        f"git -C {root} reset -q --hard {sha} && "
-        f"cp {base / 'baseline.db'} {root / '.hrsync/platform.db'}"
+        f"git --git-dir {remote} update-ref refs/heads/main {sha} && "
+        f"git -C {shlex.quote(str(root))} reset -q --hard {sha} && cp {saved} {platform}"
     )
 
 
@@ -150,8 +151,9 @@ def serve(base: Path) -> None:
         if name.startswith(("PERSONIO_", "HRSYNC_")):
             print(f"    export {name}={value}")
     reset = reset_command(base)
-    print(f"    whole night: sh -c '{reset} && exec hrsync -C {root} sync'")
-    print(f"    incremental: sh -c '{reset} && exec hrsync -C {root} sync --incremental'")
+    for name, extra in (("whole night", ""), ("incremental", " --incremental")):
+        line = f"{reset} && exec hrsync -C {shlex.quote(str(root))} sync{extra}"
+        print(f"    {name}: sh -c {shlex.quote(line)}")
     try:
         while True:
             time.sleep(3600)
@@ -189,5 +191,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,7 +104,7 @@ class SyncReport:
     mass_removal: bool = False
     apply_error: str | None = None  # apply failed: what stopped it (the plan shows what is left)
     scope: Scope | None = None  # an on-demand or incremental run: what it was limited to
-    incremental: str | None = None  # an incremental run: what it asked the HRIS for
+    incremental: str | None = None  # an incremental run: the subject of its recording commit
 
 
 def settings_of(repo: ops.Repo) -> GitSettings:
@@ -212,8 +213,8 @@ class _Run:
     (source type, the time asked from or None for everything, records fetched) and its start."""
 
     only: Scope | None = None
-    incremental: tuple[str, object, int] | None = None
-    started: object = None
+    incremental: tuple[str, datetime | None, int] | None = None
+    started: datetime | None = None
 
     def trailers(self) -> list[tuple[str, str]]:
         if self.incremental is not None:
