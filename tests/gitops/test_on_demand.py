@@ -146,3 +146,10 @@ def test_plan_and_apply_only_take_the_member_and_the_creations_it_waits_for(runn
     unknown = cli_runner.invoke(cli, [*args, "plan", "--only", "team:NOPE"])
     assert unknown.exit_code == 1
     assert "team NOPE is neither in state/ nor on the platform" in unknown.output
+
+
+def test_only_and_incremental_do_not_go_together(runner):
+    args = ["-C", str(runner), "sync", "--only", "member:1004", "--incremental"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 64
+    assert "--only and --incremental do not go together" in result.output
