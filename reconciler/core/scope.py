@@ -121,8 +121,10 @@ def in_scope(changes: Iterable, scope: Scope, proposed: DesiredState, current: D
 def scoped_warnings(warnings: Iterable[str], keys: set[tuple[str, str]]) -> list[str]:
     """The snapshot's warnings about the entities in scope (`member 1004: ...`), so an
     on-demand run does not repeat the whole night's."""
-    prefixes = tuple(f"{SINGULAR[k]} {i}:" for k, i in keys)
-    return [w for w in warnings if w.startswith(prefixes)]
+    prefixes = [f"{SINGULAR[k]} {i}:" for k, i in keys]
+    # A person left out for another's e-mail is named as the HRIS's employee.
+    prefixes += [f"employee {i} has the e-mail" for k, i in keys if k == "members"]
+    return [w for w in warnings if w.startswith(tuple(prefixes))]
 
 
 def overlay(changed: Snapshot, current: DesiredState) -> Snapshot:

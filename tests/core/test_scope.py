@@ -107,3 +107,14 @@ def test_a_plan_for_one_member_holds_the_creations_it_waits_for_in_order():
     ]
     with pytest.raises(UnknownInScope, match="member 9"):
         plan_in_scope(plan, Scope.parse(["member:9"]), desired, platform)
+
+
+def test_an_on_demand_run_says_why_a_named_person_is_left_out_and_only_that():
+    twin = Employee("2", "e1@a.example", "E", "L", True)
+    snap = snapshot(employee("1", manager="9"), twin, employee("3", manager="8"))
+    proposal = propose(snap, DesiredState(), Policy.default(), TODAY, Scope.parse(["member:2"]))
+    assert proposal.changes == ()
+    assert proposal.warnings == (
+        "employee 2 has the e-mail e1@a.example of employee 1; it is left out until the HRIS "
+        "is corrected",
+    )
