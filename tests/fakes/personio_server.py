@@ -156,8 +156,12 @@ class FakePersonio(FakeApi):
         honor_projection: bool = True,
         categories: dict[int, str] | None = None,
         latency: float = 0.0,
+        paged_changes: bool = True,
     ):
         super().__init__()
+        # False: `updated_since` lists every match in one answer, limit and offset ignored, as
+        # Personio's reference still describes it (paging it became mandatory in November 2023).
+        self.paged_changes = paged_changes
         self.latency = latency  # seconds each answer takes, spent outside the lock (overlapping)
         self.in_flight = 0
         self.most_in_flight = 0
@@ -298,6 +302,8 @@ class FakePersonio(FakeApi):
             since = datetime.fromisoformat(updated_since)
             asked = set(request.query.get("attributes[]", []))
             listed = [e for e in listed if self._last_update(e, asked) > since]
+            if not self.paged_changes:
+                limit, offset = max(1, len(listed)), 0
         rows = []
         for employee in listed[offset : offset + limit]:
             attributes = {

@@ -646,6 +646,16 @@ def test_fetch_changed_pages_like_the_whole_list(personio):
     assert offsets(api) == [0, 3, 6]
 
 
+def test_changes_sent_all_at_once_as_personio_once_did_are_taken_whole(personio):
+    api, base_url = personio
+    api.paged_changes = False
+    for number in range(1, 8):
+        api.change(number, datetime(2025, 3, 1, 10, number), first_name=f"Changed{number}")
+    snapshot = connect(base_url, page_size=3).fetch_changed(datetime(2025, 3, 1, tzinfo=UTC))
+    assert [e.first_name for e in snapshot.employees] == [f"Changed{n}" for n in range(1, 8)]
+    assert offsets(api) == [0]
+
+
 def test_an_attribute_hrsync_does_not_read_selects_nobody(personio):
     api, base_url = personio
     api.change(7, datetime(2025, 3, 1, 9, 30), fix_salary=99999.0)
