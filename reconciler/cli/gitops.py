@@ -201,8 +201,9 @@ def history(ctx, member, team, job, since, fmt: str, build_graph: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report workflows that differ; exit 1 if any.")
 @click.pass_context
 def workflows(ctx, check: bool) -> None:
-    """Write .github/workflows (nightly sync per kind at the policy's schedule, plan on pull
-    request, apply on merge) from hrsync.yaml and policies/sync.yaml."""
+    """Write .github/workflows (nightly sync per kind at the policy's schedule, the incremental
+    run at schedule.incremental if set, plan on pull request, apply on merge) from hrsync.yaml
+    and policies/sync.yaml."""
     from reconciler.gitops.workflows import stale_workflows, write_workflows
 
     repo = ops.Repo.open(repo_root(ctx))
