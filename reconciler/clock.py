@@ -1,6 +1,7 @@
 """What "today" is, for every rule that depends on dates (leavers, future hires).
 
 HRSYNC_TODAY=YYYY-MM-DD pins it everywhere at once: demos, tests, replaying a past night.
+HRSYNC_NOW=YYYY-MM-DDTHH:MM:SSZ pins the moment an incremental run records as its fetch start.
 """
 
 from __future__ import annotations
@@ -20,3 +21,15 @@ def today(zone: tzinfo = UTC) -> date:
     except NotADate as exc:
         raise ConfigError(f"HRSYNC_TODAY: {exc}") from None
     return day if day is not None else datetime.now(zone).date()
+
+
+def now() -> datetime:
+    """The current moment in UTC, or the pinned one (HRSYNC_NOW, an ISO time in UTC)."""
+    pinned = os.environ.get("HRSYNC_NOW")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned)
+        except ValueError:
+            raise ConfigError(f"HRSYNC_NOW={pinned!r} is not an ISO time") from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime.now(UTC)

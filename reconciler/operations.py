@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from reconciler.apply import ApplyResult, apply_plan, check_fresh
@@ -23,11 +23,12 @@ from reconciler.core.plan import Plan, compute_plan, raise_if_unsafe
 from reconciler.core.platform import PlatformState
 from reconciler.core.policies import Policy
 from reconciler.core.propose import Proposal, ProposedChange, accept, propose
+from reconciler.core.scope import Scope, plan_in_scope
 from reconciler.core.snapshot_check import check_snapshot
 from reconciler.errors import ConfigError, HrsyncError, InvalidInput, Problem, TargetError
 from reconciler.lock import repository_lock
 from reconciler.render.names import Names
-from reconciler.sources import open_source
+from reconciler.sources import CHANGE_FILTERED, open_source
 from reconciler.state.policy_files import load_policy
 from reconciler.state.tree import read_state, remove_entities, write_entities
 from reconciler.targets import open_target
@@ -63,6 +64,19 @@ def fetch_snapshot(repo: Repo, progress: OnProgress | None = None) -> Snapshot:
     source = open_source(repo.config.source, repo.root)
     try:
         return check_snapshot(source.fetch(progress))
+    finally:
+        source.close()
+
+
+def fetch_changes(repo: Repo, since: datetime | None, progress: OnProgress | None = None):
+    """(snapshot, filtered): what the HRIS changed since `since` where its API offers a change
+    filter (sources.CHANGE_FILTERED), else everything (filtered False). Either way the caller
+    lays it over the tree (core/scope.overlay) and proposes no cleanup from it."""
+    if since is None or repo.config.source.get("type") not in CHANGE_FILTERED:
+        return fetch_snapshot(repo, progress), False
+    source = open_source(repo.config.source, repo.root)
+    try:
+        return check_snapshot(source.fetch_changed(since, progress)), True
     finally:
         source.close()
 
@@ -121,24 +135,32 @@ def planned_state(state: DesiredState) -> DesiredState:
     return replace(state, teams=with_coaches(state.teams, state.members))
 
 
-def make_plan(repo: Repo, desired: DesiredState | None = None) -> Plan:
+def make_plan(repo: Repo, desired: DesiredState | None = None, scope: Scope | None = None) -> Plan:
     """The plan against the part of state/ the platform can hold (see `Target.holdable`).
     Takes the repository's lock: a sync writing main meanwhile is waited for, not read half.
-    `desired`: the state already read (a night passes what it committed; nothing is re-read)."""
-    return plan_with_names(repo, desired)[0]
+    `desired`: the state already read (a night passes what it committed; nothing is re-read).
+    `scope`: only the named entities and the creations they wait for (`--only`)."""
+    return plan_with_names(repo, desired, scope)[0]
 
 
-def plan_with_names(repo: Repo, desired: DesiredState | None = None) -> tuple[Plan, Names]:
+def plan_with_names(
+    repo: Repo, desired: DesiredState | None = None, scope: Scope | None = None
+) -> tuple[Plan, Names]:
     """The plan, and who its ids are: names from state/, then from the platform."""
     with repository_lock(repo.root), gc_paused():
         desired = planned_state(repo.state() if desired is None else desired)
         target = open_target(repo.config.target, repo.root)
         try:
             platform = target.read()
-            plan = compute_plan(target.holdable(desired), platform)
+            holdable = target.holdable(desired)
+            plan = _scoped(compute_plan(holdable, platform), scope, holdable, platform)
         finally:
             target.close()
     return plan, Names((desired, platform))
+
+
+def _scoped(plan: Plan, scope: Scope | None, desired: DesiredState, platform) -> Plan:
+    return plan if scope is None else plan_in_scope(plan, scope, desired, platform)
 
 
 def run_apply(
@@ -150,16 +172,18 @@ def run_apply(
     confirm: Callable[[Plan], bool] | None = None,
     desired: DesiredState | None = None,
     on_progress: OnProgress | None = None,
+    scope: Scope | None = None,
 ) -> tuple[Plan, ApplyResult | None]:
     """Plan (or check the saved plan), check its safety, confirm, apply. (plan, None) when
     nothing was applied. Dry by default: without `confirm` nothing is written (the CLI and the
     nightly run decide to write, by passing one). The safety check runs before anyone is asked.
 
     Only what is committed on main is applied: a checkout that differs is refused, whatever
-    its state/ holds (a proposal branch, a half-finished run, an uncommitted edit)."""
+    its state/ holds (a proposal branch, a half-finished run, an uncommitted edit).
+    `scope`: only the named entities and what they wait for (`--only`), safety checked alike."""
     with repository_lock(repo.root):
         return _run_apply(
-            repo, saved, max_deletes, max_deactivations, confirm, on_progress, desired
+            repo, saved, max_deletes, max_deactivations, confirm, on_progress, desired, scope
         )
 
 
@@ -173,7 +197,7 @@ def safety_limits(repo: Repo, max_deletes: int | None, max_deactivations: int | 
     return deletes, policy.max_removal_share, policy.min_removal_floor
 
 
-def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_progress, desired):
+def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_progress, desired, scope):
     differences = main_differences(repo)
     if differences:
         from reconciler.gitops.committed import refusal
@@ -191,6 +215,7 @@ def _run_apply(repo, saved, max_deletes, max_deactivations, confirm, on_progress
             plan = saved
         else:
             plan = compute_plan(desired, platform)
+        plan = _scoped(plan, scope, desired, platform)
         limit, share, floor = safety_limits(repo, max_deletes, max_deactivations)
         raise_if_unsafe(plan, limit, share, floor)  # before anyone is asked to confirm
         if not plan.changes or confirm is None or not confirm(plan):

@@ -23,25 +23,63 @@ def _kinds(kind: str) -> tuple[str, ...]:
     return KINDS if kind == "all" else (kind,)
 
 
+def only_scope(ctx, param, words: tuple[str, ...]):
+    """`--only KIND:ID ...` as a Scope (None when not given); a bad word is a usage error."""
+    if not words:
+        return None
+    from reconciler.core.scope import Scope, ScopeSyntaxError
+
+    try:
+        return Scope.parse(words)
+    except ScopeSyntaxError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 @click.command()
 @click.option("--kind", type=KIND_CHOICE, default="all", show_default=True)
 @click.option("--no-apply", is_flag=True, help="Commit and push, but do not apply.")
 @click.option(
     "--max-deletes", type=click.IntRange(min=0), help="Allow apply this many deletions tonight."
 )
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="KIND:ID",
+    callback=only_scope,
+    help="Provision on demand: only member:ID, team:ID or job:ID (repeatable), with the teams "
+    "and jobs a member needs; same policies, so a manual change still waits for review.",
+)
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Fetch only what the HRIS changed since the last incremental run (recorded in "
+    "policies/incremental.yaml); proposes imports and syncs, never a cleanup.",
+)
 @click.pass_context
-def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None) -> None:
+def sync(ctx, kind: str, no_apply: bool, max_deletes: int | None, only, incremental) -> None:
     """The nightly run: fetch, propose, commit automatic changes to main, rebuild the rolling
     branch and pull request per kind for the manual ones, then plan against main and apply what
     is left (every run, so a night after a failed apply makes it good). Exit 1 when apply
     failed; the output says what is still pending. In GitHub Actions the plan applied (or
-    still pending) is also appended to the job summary."""
+    still pending) is also appended to the job summary.
+
+    With --only, the same for the named entities alone (and applies only those); with
+    --incremental, the same for what changed since the last incremental run."""
     from reconciler.gitops.pipeline import run_sync
 
+    if only is not None and incremental:
+        raise click.UsageError("--only and --incremental do not go together: choose one")
     root = repo_root(ctx)
     with ProgressLine() as progress:
         report = run_sync(
-            root, _kinds(kind), apply=not no_apply, max_deletes=max_deletes, progress=progress
+            root,
+            _kinds(kind),
+            apply=not no_apply,
+            max_deletes=max_deletes,
+            progress=progress,
+            only=only,
+            incremental=incremental,
         )
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
@@ -202,8 +240,9 @@ def history(ctx, member, team, job, since, fmt: str, build_graph: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report workflows that differ; exit 1 if any.")
 @click.pass_context
 def workflows(ctx, check: bool) -> None:
-    """Write .github/workflows (nightly sync per kind at the policy's schedule, plan on pull
-    request, apply on merge) from hrsync.yaml and policies/sync.yaml."""
+    """Write .github/workflows (nightly sync per kind at the policy's schedule, the incremental
+    run at schedule.incremental if set, plan on pull request, apply on merge) from hrsync.yaml
+    and policies/sync.yaml."""
     from reconciler.gitops.workflows import stale_workflows, write_workflows
 
     repo = ops.Repo.open(repo_root(ctx))

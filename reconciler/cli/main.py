@@ -16,6 +16,7 @@ import click
 from reconciler import logs
 from reconciler.cli import commands, github_output
 from reconciler.cli.exits import EXIT_PENDING, HrsyncGroup
+from reconciler.cli.gitops import only_scope
 from reconciler.cli.lazy import lazy
 from reconciler.cli.output import ProgressLine, render_to, repo_root, write_file
 from reconciler.errors import HrsyncError, InvalidInput
@@ -28,6 +29,14 @@ render_text = lazy("reconciler.render.text")
 ops = lazy("reconciler.operations")
 
 FORMAT = click.Choice(["text", "markdown", "json"])
+ONLY_OPTION = click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="KIND:ID",
+    callback=only_scope,
+    help="Only member:ID, team:ID or job:ID (repeatable), with what they depend on.",
+)
 
 
 @click.group(cls=HrsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -185,13 +194,17 @@ def validate(ctx, fmt: str) -> None:
     is_flag=True,
     help="Exit 2 when the plan has changes, 0 when there are none.",
 )
+@ONLY_OPTION
 @click.pass_context
-def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool) -> None:
+def plan(ctx, fmt: str, out: Path | None, detailed_exitcode: bool, only) -> None:
     """Show what apply would change on the platform to match state/ (reads only), ids with
     names. In GitHub Actions the plan is also appended, in markdown, to the job summary
-    (the file GITHUB_STEP_SUMMARY names)."""
+    (the file GITHUB_STEP_SUMMARY names).
+
+    With --only, just the named entities and the creations they wait for (like Terraform's
+    -target)."""
     repo = _repo(ctx)
-    the_plan, names = ops.plan_with_names(repo)
+    the_plan, names = ops.plan_with_names(repo, scope=only)
     differences = ops.main_differences(repo)
     if differences:
         click.echo(
@@ -242,6 +255,7 @@ def _render_plan(the_plan: core_plan.Plan, fmt: str, target: str, names=None) ->
     help="Allow this many member deactivations (default: safety.max_removal_share of the "
     "managed members, at least safety.min_removal_floor).",
 )
+@ONLY_OPTION
 @click.pass_context
 def apply(
     ctx,
@@ -249,8 +263,12 @@ def apply(
     auto_approve: bool,
     max_deletes: int | None,
     max_deactivations: int | None,
+    only,
 ) -> None:
-    """Make the platform match state/ (or carry out a saved PLANFILE if still current)."""
+    """Make the platform match state/ (or carry out a saved PLANFILE if still current).
+
+    With --only, just the named entities and the creations they wait for; the safety checks
+    run on what is applied."""
     repo = _repo(ctx)
     saved = None
     if planfile:
@@ -279,6 +297,7 @@ def apply(
             max_deactivations=max_deactivations,
             confirm=confirm,
             on_progress=progress,
+            scope=only,
         )
     if not the_plan.changes:
         click.echo(the_plan.summary_line())

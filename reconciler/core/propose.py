@@ -11,6 +11,14 @@ from datetime import date
 from reconciler.core.desired import derive, resolve
 from reconciler.core.model import KINDS, DesiredState, Snapshot, Team, field_diff
 from reconciler.core.policies import ACTIONS, Policy
+from reconciler.core.scope import (
+    Scope,
+    UnknownInScope,
+    in_scope,
+    needed,
+    scoped_warnings,
+    unknown_in_scope,
+)
 from reconciler.core.snapshot_check import check_snapshot
 
 
@@ -67,9 +75,24 @@ class Proposal:
         return "; ".join(parts)
 
 
-def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: date) -> Proposal:
+def propose(
+    snapshot: Snapshot,
+    current: DesiredState,
+    policy: Policy,
+    today: date,
+    scope: Scope | None = None,
+) -> Proposal:
+    """`scope`: only the named entities and what they need (core/scope.py); the policies and
+    the mass-removal judgement are the whole snapshot's, as on any night."""
     snapshot = check_snapshot(snapshot)  # callers check at fetch; a library caller may not have
     digest = snapshot.digest()
+    if scope is not None and scope.on_demand:
+        unknown = unknown_in_scope(scope, snapshot, current)
+        if unknown:
+            raise UnknownInScope(
+                f"--only: {', '.join(unknown)} is neither in the HRIS nor in state/; "
+                "check the id (`hrsync fetch` shows what the HRIS holds)"
+            )
     if not snapshot.complete:
         return _nothing(snapshot, current, digest, "the HRIS fetch was incomplete")
     if not snapshot.employees:
@@ -126,6 +149,13 @@ def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: da
             ),
         )
         changes = [replace(c, mode="manual") for c in changes]
+    waiting = derived.waiting
+    if scope is not None:
+        changes = in_scope(changes, scope, proposed, current)
+        keys = needed(scope, proposed, current)
+        warnings = warnings[:1] if mass else []
+        warnings += scoped_warnings(derived.warnings, keys)
+        waiting = tuple(scoped_warnings(waiting, keys))
     return Proposal(
         tuple(changes),
         tuple(warnings),
@@ -134,7 +164,7 @@ def propose(snapshot: Snapshot, current: DesiredState, policy: Policy, today: da
         digest,
         snapshot.source,
         mass_removal=bool(mass),
-        waiting=derived.waiting,
+        waiting=waiting,
     )
 
 

@@ -97,15 +97,22 @@ class DropLedger:
         self.entries[drop.kind].append(drop.data())
         return True
 
-    def prune(self, proposal: Proposal, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
+    def prune(
+        self,
+        proposal: Proposal,
+        kinds: tuple[str, ...],
+        within: frozenset[tuple[str, str]] | None = None,
+    ) -> list[tuple[str, str]]:
         """Forget drops the HRIS has moved on from: the entity is now proposed with other content,
-        or not proposed at all (main and the HRIS agree). (kind, id) of each entry removed."""
+        or not proposed at all (main and the HRIS agree). (kind, id) of each entry removed.
+        `within`: a scoped run judges only its own entities (it has not looked at the rest)."""
         proposed = {(c.kind, c.id): content_digest(c.kind, c.after) for c in proposal.changes}
         removed = []
         for kind in kinds:
             kept = []
             for entry in self.entries[kind]:
-                if proposed.get((kind, entry["id"])) == entry["digest"]:
+                outside = within is not None and (kind, entry["id"]) not in within
+                if outside or proposed.get((kind, entry["id"])) == entry["digest"]:
                     kept.append(entry)
                 else:
                     removed.append((kind, entry["id"]))
@@ -132,7 +139,7 @@ def find_drops(checkout: Checkout, kind: str) -> list[Drop]:
     drops = []
     for (item_kind, entity_id), digest in sorted(proposed_digests(message).items()):
         path = f"state/{item_kind}/{entity_id}.yaml"
-        if _digest_at(checkout, reviewed_sha, item_kind, path) == digest:
+        if digest_at(checkout, reviewed_sha, item_kind, path) == digest:
             continue
         editor = _last_editor(checkout, proposal_sha, reviewed_sha, path, bot_email)
         if editor is not None:
@@ -178,7 +185,7 @@ def _last_proposal(checkout: Checkout, kind: str) -> tuple[str, str] | None:
     return proposal, merge.parents[1].hexsha
 
 
-def _digest_at(checkout: Checkout, rev: str, kind: str, path: str) -> str | None:
+def digest_at(checkout: Checkout, rev: str, kind: str, path: str) -> str | None:
     text = checkout.show(rev, path)
     if text is None:
         return content_digest(kind, None)

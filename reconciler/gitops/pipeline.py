@@ -17,17 +17,24 @@ proposal branch holds one kind's files only (core/accept.py says what is held ba
 Before anything is written the HRIS is fetched and the forge is asked for its open pull requests,
 so a failed fetch or an unreachable forge leaves main and the branches as they were; a forge
 error after a branch push puts that branch back where it was.
+
+A scoped run does the same for fewer entities (core/scope.py): `only` (on demand, a whole fetch
+cut down to the named ids) or `incremental` (what the HRIS changed since the last recorded run,
+laid over the tree). Neither proposes a cleanup the night would not; each carries over what a
+pending proposal holds for other entities (carried.py), and the commits say which run it was
+(`Hrsync-Run:`). An incremental run records its fetch start on main last (last_run.py).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import operations as ops
-from reconciler.clock import today
+from reconciler.clock import now, today
 from reconciler.config import load_config
 from reconciler.core.accept import Accepted, accept_kind, coaches_refresh
 from reconciler.core.guard import apply_guard, is_removal
@@ -36,8 +43,10 @@ from reconciler.core.model import KINDS, DesiredState, Snapshot
 from reconciler.core.plan import Plan
 from reconciler.core.policies import Policy
 from reconciler.core.propose import Proposal, propose
+from reconciler.core.scope import Scope, needed, overlay
 from reconciler.errors import HrsyncError
 from reconciler.gitops.body import pull_request_body, pull_request_title
+from reconciler.gitops.carried import carried_changes
 from reconciler.gitops.checkout import Checkout, PushRejected, sync_lock
 from reconciler.gitops.commits import (
     GitSettings,
@@ -62,6 +71,7 @@ from reconciler.gitops.guard import (
     window_counts,
 )
 from reconciler.gitops.history import refresh_commit_graph
+from reconciler.gitops.last_run import fetch_since, marker_commit, recorded
 from reconciler.gitops.plumbing import CommitSpec, build_commits
 from reconciler.render.names import Names
 from reconciler.state.entities import render_entity
@@ -96,6 +106,8 @@ class SyncReport:
     reviews: ExportResult | None = None  # when `reviews: automatic` filed review reports
     mass_removal: bool = False
     apply_error: str | None = None  # apply failed: what stopped it (the plan shows what is left)
+    scope: Scope | None = None  # an on-demand or incremental run: what it was limited to
+    incremental: str | None = None  # an incremental run: the subject of its recording commit
 
 
 def settings_of(repo: ops.Repo) -> GitSettings:
@@ -110,10 +122,15 @@ def run_sync(
     apply: bool = False,
     max_deletes: int | None = None,
     progress: OnProgress | None = None,
+    only: Scope | None = None,
+    incremental: bool = False,
 ) -> SyncReport:
-    """One night. The configuration is read twice (before the fetch for the git settings, then
-    as main has it), main's state once, the snapshot fetched and checked once, the proposal
-    computed once; what was committed is what is applied, without reading it back."""
+    """One night (or, with `only` / `incremental`, one scoped run, see the module doc). The
+    configuration is read twice (before the fetch for the git settings, then as main has it),
+    main's state once, the snapshot fetched and checked once, the proposal computed once; what
+    was committed is what is applied, without reading it back."""
+    if only is not None and incremental:
+        raise HrsyncError("--only and --incremental do not go together: choose one")
     settings = GitSettings.from_config(load_config(root).git)
     checkout = Checkout(root, settings)
     kinds = tuple(k for k in KINDS if k in kinds)
@@ -122,13 +139,22 @@ def run_sync(
         checkout.fetch()
         start = checkout.checkout_main()
         repo = ops.Repo.open(root)
-        snapshot = ops.fetch_snapshot(repo, progress)
+        run = _Run(only=only)
+        if incremental:
+            source_type = str(repo.config.source.get("type"))
+            since = fetch_since(recorded(checkout, "HEAD", source_type))
+            run.started = now()  # before the fetch: a change saved during it is asked again
+            snapshot, filtered = ops.fetch_changes(repo, since, progress)
+            run.incremental = (source_type, since if filtered else None, len(snapshot.employees))
+            run.only = Scope.of_snapshot(snapshot)
+        else:
+            snapshot = ops.fetch_snapshot(repo, progress)
         forge = forge or open_forge(repo.config, settings.main)
         try:
             existing = {kind: forge.find(settings.branch(kind)) for kind in kinds}
-            report = SyncReport(snapshot_digest=snapshot.digest())
+            report = SyncReport(snapshot_digest=snapshot.digest(), scope=run.only)
             for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-                night = decide_night(checkout, repo, snapshot, kinds)
+                night = decide_night(checkout, repo, snapshot, kinds, run)
                 shas = build_commits(checkout.git_dir, start, night.main_commits)
                 if not shas:
                     break
@@ -149,21 +175,32 @@ def run_sync(
             report.warnings = list(night.proposal.warnings)
             report.nothing_reason = night.proposal.nothing_reason
             report.mass_removal = night.proposal.mass_removal
+            report.snapshot_digest = night.proposal.snapshot_digest
             main_sha = checkout.head()
+            touched = {kind for kind, _ in night.scoped} if night.scoped is not None else None
             for kind in kinds:
-                if night.proposal.nothing_reason:
-                    # Nothing was proposed: a pending proposal is still what it was.
+                if night.proposal.nothing_reason or (touched is not None and kind not in touched):
+                    # Nothing was proposed (for this kind): a pending proposal is what it was.
                     report.kinds.append(KindOutcome(kind, "kept"))
                     continue
                 report.kinds.append(
                     _update_proposal(checkout, forge, night, kind, existing[kind], main_sha, report)
                 )
+            desired = night.state_after
+            if run.incremental is not None and kinds == KINDS and not report.nothing_reason:
+                report.incremental, moved = _record_run(checkout, run)
+                report.main_commits.append(report.incremental)
+                if moved:  # someone else's commit came in: apply what main holds now
+                    repo, desired = ops.Repo.open(root), None
         finally:
             forge.close_session()
         keep_commit_graph(checkout)
         if apply:
-            _apply_main(repo, night.state_after, report, max_deletes, progress)
-        if apply and "members" in kinds and repo.policy.reviews == "automatic":
+            # An on-demand run applies its entities (one waiting for review is in neither state/
+            # nor the platform: not an error here); an incremental one applies all of main.
+            scope = replace(only, on_demand=False) if only is not None else None
+            _apply_main(repo, desired, report, max_deletes, progress, scope)
+        if apply and "members" in kinds and repo.policy.reviews == "automatic" and only is None:
             from reconciler.gitops.report_filing import file_reviews
 
             report.reviews, subject = file_reviews(
@@ -172,6 +209,45 @@ def run_sync(
             if subject:
                 report.main_commits.append(subject)
     return report
+
+
+@dataclass
+class _Run:
+    """What limits this run: `only` (the scope, named or fetched) and, for an incremental run,
+    (source type, the time asked from or None for everything, records fetched) and its start."""
+
+    only: Scope | None = None
+    incremental: tuple[str, datetime | None, int] | None = None
+    started: datetime | None = None
+
+    def trailers(self) -> list[tuple[str, str]]:
+        if self.incremental is not None:
+            return [("Hrsync-Run", "incremental")]
+        if self.only is not None:
+            return [("Hrsync-Run", "on-demand " + " ".join(self.only.words()))]
+        return []
+
+
+def _record_run(checkout: Checkout, run: _Run) -> tuple[str, bool]:
+    """Commit the fetch start on main, last (see last_run.py); (its subject, whether main had
+    moved on the remote in the meantime)."""
+    source_type, since, count = run.incremental
+    spec = marker_commit(run.started, source_type, since, count, checkout.settings.bot)
+    moved = False
+    for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
+        (sha,) = build_commits(checkout.git_dir, checkout.head(), [spec])
+        try:
+            checkout.push_main(sha)
+        except PushRejected:
+            if attempt == MAX_PUSH_ATTEMPTS:
+                raise
+            checkout.fetch()
+            checkout.checkout_main()
+            moved = True
+            continue
+        checkout.advance_main(sha)
+        break
+    return spec.message.splitlines()[0], moved
 
 
 def keep_commit_graph(checkout: Checkout) -> None:
@@ -184,11 +260,16 @@ def keep_commit_graph(checkout: Checkout) -> None:
 
 
 def _apply_main(
-    repo: ops.Repo, desired: DesiredState, report: SyncReport, max_deletes, progress
+    repo: ops.Repo,
+    desired: DesiredState | None,
+    report: SyncReport,
+    max_deletes,
+    progress: OnProgress | None = None,
+    scope: Scope | None = None,
 ) -> None:
-    """Plan against main (what this run committed, `desired`) and apply what is left; a failure
-    is reported, with what is pending."""
-    report.names = Names((desired,))
+    """Plan against main (what this run committed, `desired`; None: read main) and apply what
+    is left (of `scope`, for an on-demand run); a failure is reported, with what is pending."""
+    report.names = Names((desired if desired is not None else repo.state(),))
     try:
         report.plan, result = ops.run_apply(
             repo,
@@ -196,12 +277,13 @@ def _apply_main(
             confirm=ops.auto_approved,
             desired=desired,
             on_progress=progress,
+            scope=scope,
         )
         report.applied = result.applied if result else 0
     except HrsyncError as exc:
         report.apply_error = str(exc)
         try:
-            report.plan = ops.make_plan(repo, desired)
+            report.plan = ops.make_plan(repo, desired, scope)
         except HrsyncError:
             report.plan = None
 
@@ -217,20 +299,32 @@ class Night:
     pending: dict[str, frozenset[str]] = field(default_factory=dict)
     policy: Policy | None = None
     guard: GuardState | None = None
+    scoped: frozenset[tuple[str, str]] | None = None  # a scoped run: the entities it may touch
+    run_trailers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def decide_night(
-    checkout: Checkout, repo: ops.Repo, snapshot: Snapshot, kinds: tuple[str, ...]
+    checkout: Checkout,
+    repo: ops.Repo,
+    snapshot: Snapshot,
+    kinds: tuple[str, ...],
+    run: _Run | None = None,
 ) -> Night:
     """The ledger commit (what reviewers dropped), one automatic commit per kind, and the
     coaches brought up to date: everything main gets tonight, as commits not yet written."""
+    run = run or _Run()
     bot = checkout.settings.bot
     state = repo.state()
-    raw = propose(snapshot, state, repo.policy, today())
+    if run.incremental is not None:
+        snapshot = overlay(snapshot, state)  # who is not in the fetch is as the tree has them
+    raw = propose(snapshot, state, repo.policy, today(), run.only)
+    scoped = None
+    if run.only is not None:
+        scoped = frozenset(needed(run.only, raw.proposed, state))
     ledger = DropLedger.load(repo.root)
     specs: list[CommitSpec] = []
     added = [d for kind in kinds for d in find_drops(checkout, kind) if ledger.add(d)]
-    pruned = ledger.prune(raw, kinds)
+    pruned = ledger.prune(raw, kinds, within=scoped)
     settled = {(d.kind, d.id) for d in added} & set(pruned)
     added = [d for d in added if (d.kind, d.id) not in settled]
     pruned = [p for p in pruned if p not in settled]
@@ -269,7 +363,7 @@ def decide_night(
             continue
         changes = [*accepted.changes, *accepted.brought]
         trailers = proposal_trailers(kind, "automatic", proposal.snapshot_digest, changes)
-        message = message_with(changes, trailers, notes=accepted.held)
+        message = message_with(changes, trailers + run.trailers(), notes=accepted.held)
         specs.append(CommitSpec(files_of(accepted), message, bot))
         base = accepted.state
     if "teams" in kinds or "members" in kinds:
@@ -277,7 +371,7 @@ def decide_night(
         if refreshed:
             specs.append(CommitSpec(_team_files(refreshed), coaches_message(refreshed, base), bot))
             base = replace(base, teams={**base.teams, **refreshed})
-    return Night(proposal, base, specs, added, pending, repo.policy, guard)
+    return Night(proposal, base, specs, added, pending, repo.policy, guard, scoped, run.trailers())
 
 
 def files_of(accepted: Accepted) -> dict[str, str | None]:
@@ -317,18 +411,16 @@ def _update_proposal(
     settings = checkout.settings
     branch = settings.branch(kind)
     proposal = night.proposal
+    old_tip = checkout.rev(checkout.remote_ref(branch))
+    chosen = proposal.select(kind, "manual")
+    if night.scoped is not None:
+        # A scoped run replaces its own entities on the branch and keeps the others.
+        chosen += carried_changes(checkout, kind, old_tip, night.state_after, set(night.scoped))
     accepted = accept_kind(
-        night.state_after,
-        proposal,
-        kind,
-        proposal.select(kind, "manual"),
-        night.policy,
-        night.pending,
-        settings.branch,
+        night.state_after, proposal, kind, chosen, night.policy, night.pending, settings.branch
     )
     changes = [*accepted.changes, *accepted.brought]
     report.warnings += [w for w in accepted.held if w not in report.warnings]
-    old_tip = checkout.rev(checkout.remote_ref(branch))
     if not changes:
         if old_tip is not None:
             checkout.delete_branch(branch, old_tip)
@@ -350,7 +442,7 @@ def _update_proposal(
     from_hris = {(c.kind, c.id): c.after for c in proposal.select(kind)}
     trailers = proposal_trailers(kind, "manual", proposal.snapshot_digest, changes, from_hris)
     trailers.insert(3, ("Hrsync-Source", view.source))
-    message = message_with(changes, trailers, notes=view.warnings)
+    message = message_with(changes, trailers + night.run_trailers, notes=view.warnings)
     files = files_of(accepted)
     guard = night.guard
     if guard is not None and kind in guard.paused and any(is_removal(c) for c in changes):

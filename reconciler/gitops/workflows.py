@@ -1,6 +1,8 @@
 """GitHub Actions workflows of a state repository, generated from hrsync.yaml and the policy.
 
 - `hrsync-sync-<kind>.yml`: the nightly `hrsync sync --kind <kind>` at the policy's schedule.
+- `hrsync-sync-incremental.yml`: `hrsync sync --incremental` at `schedule.incremental`, only
+  when the policy sets it (e.g. hourly): what the HRIS changed since the last run, no cleanup.
 - `hrsync-plan.yml`: on a pull request, `hrsync validate` and the plan as one PR comment.
 - `hrsync-apply.yml`: on a push to main that changes state/, apply.
 
@@ -78,6 +80,7 @@ def sync_path(kind: str) -> str:
     return f"{WORKFLOW_DIR}/hrsync-sync-{kind}.yml"
 
 
+INCREMENTAL = "incremental"  # the schedule key of the optional incremental run
 PLAN_PATH = f"{WORKFLOW_DIR}/hrsync-plan.yml"
 APPLY_PATH = f"{WORKFLOW_DIR}/hrsync-apply.yml"
 
@@ -185,9 +188,11 @@ def _shell_word(text: str) -> str:
 
 
 def sync_workflow(repo: Repo, kind: str) -> str:
+    """`kind` is a kind, or INCREMENTAL for the incremental run over all kinds."""
     cron = repo.policy.schedule[kind]
     token = token_env(repo)
     env = _env_block(secret_names(repo, "sync"), "        ", {token: f"${{{{ secrets.{token} }}}}"})
+    command = "hrsync sync --incremental" if kind == INCREMENTAL else f"hrsync sync --kind {kind}"
     return (
         GENERATED + f"name: hrsync sync {kind}\n"
         "on:\n"
@@ -202,7 +207,7 @@ def sync_workflow(repo: Repo, kind: str) -> str:
         + _setup(repo, write=True)
         + f"      - name: Sync {kind}\n"
         + env
-        + f"        run: hrsync sync --kind {kind}\n"
+        + f"        run: {command}\n"
     )
 
 
@@ -260,8 +265,13 @@ def apply_workflow(repo: Repo) -> str:
     )
 
 
+def scheduled_syncs(repo: Repo) -> tuple[str, ...]:
+    """The sync workflows the policy asks for: one per kind, and the incremental one if set."""
+    return (*KINDS, INCREMENTAL) if INCREMENTAL in repo.policy.schedule else KINDS
+
+
 def expected_workflows(repo: Repo) -> dict[str, str]:
-    files = {sync_path(kind): sync_workflow(repo, kind) for kind in KINDS}
+    files = {sync_path(kind): sync_workflow(repo, kind) for kind in scheduled_syncs(repo)}
     files[PLAN_PATH] = plan_workflow(repo)
     files[APPLY_PATH] = apply_workflow(repo)
     return files
@@ -312,7 +322,16 @@ def workflow_problems(repo: Repo) -> list[Problem]:
     if repo.config.forge.get("type", "local") != "github" and not present:
         return []
     problems = []
-    for kind in KINDS:
+    leftover = sync_path(INCREMENTAL)
+    if INCREMENTAL not in repo.policy.schedule and (repo.root / leftover).exists():
+        problems.append(
+            Problem(
+                leftover,
+                None,
+                "policies/sync.yaml sets no schedule.incremental; delete this workflow or set it",
+            )
+        )
+    for kind in scheduled_syncs(repo):
         rel = sync_path(kind)
         path = repo.root / rel
         want = repo.policy.schedule[kind]

@@ -53,6 +53,9 @@ OUTCOMES = {
 
 def sync_text(report, out: TextIO) -> None:
     """What `hrsync sync` did, one line per step."""
+    scope = getattr(report, "scope", None)
+    if scope is not None and scope.on_demand:
+        out.write(f"on demand: {value(scope.label())[1:-1]} (and what they need)\n")
     if report.nothing_reason:
         out.write(
             f"Nothing proposed: {report.nothing_reason}. Pending proposals are left as they are.\n"

@@ -23,6 +23,11 @@ SOURCE_MODULES = {
     "nmbrs": "reconciler.sources.nmbrs",
 }
 
+# Sources whose API can list only what changed since a moment (`fetch_changed(since, progress)`),
+# for `hrsync sync --incremental`; the others fetch everything (still proposing no cleanup).
+# HiBob, AFAS and Nmbrs: see README, "Incremental runs", for why each is a full fetch.
+CHANGE_FILTERED = frozenset({"personio"})
+
 
 def open_source(settings: Mapping, base_dir: Path, env: Mapping[str, str] | None = None) -> Source:
     """The source configured by the `source:` block of hrsync.yaml."""

@@ -43,7 +43,10 @@ class EmployeePages:
             )
         offset = page * self.limit
         expected = max(0, min(self.limit, self.total_elements - offset))
-        if len(rows) != expected:
+        # Personio once ignored limit/offset with `updated_since` and sent every row at once
+        # (its documentation still says so): one page announced, holding all, is complete.
+        whole = page == 0 and self.total_pages == 1 and len(rows) == self.total_elements
+        if len(rows) != expected and not whole:
             raise SourceError(
                 f"Personio: employee page {page + 1}/{self.total_pages} held {len(rows)} "
                 f"employees where {expected} were announced; the answer was cut short"
@@ -77,14 +80,15 @@ class EmployeePages:
         """How far the list is once `page` is taken: pages n/N (the first page gives N)."""
         return Step("fetch Personio employees", page + 1, max(self.total_pages, 1), "pages")
 
-    def complete(self) -> list[dict]:
-        """Every record, or a SourceError: never part of the list."""
+    def complete(self, *, changes_only: bool = False) -> list[dict]:
+        """Every record, or a SourceError: never part of the list. `changes_only`: the list of
+        employees changed since a moment, which may well be empty."""
         if len(self.records) != self.total_elements:
             raise SourceError(
                 f"Personio: {self.total_elements} employees announced on {self.total_pages} "
                 f"pages, {len(self.records)} received; nothing was used"
             )
-        if not self.records:
+        if not self.records and not changes_only:
             raise SourceError(
                 "Personio: the employee list is empty; check that the API credential may read "
                 "employees (an empty HRIS is never synced)"

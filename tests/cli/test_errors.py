@@ -181,7 +181,7 @@ def test_verbose_shows_the_traceback_too(applied, tmp_path, monkeypatch):
 def test_a_bug_stays_a_traceback(applied, monkeypatch):
     from reconciler import operations
 
-    def bug(repo):
+    def bug(repo, **options):
         raise KeyError("a bug")
 
     monkeypatch.setattr(operations, "plan_with_names", bug)

@@ -5,6 +5,13 @@ Payload shapes follow Personio's published v1 spec: every attribute is wrapped a
 are {"success": false, "error": {"code", "message"}}. Seeded employees carry PII attributes
 (salary, birthday, address, IBAN) so tests can prove none of it leaves the connector.
 
+`updated_since` on the employee list follows Personio's documentation: an ISO 8601 time
+(`2022-12-24T08:15:30`) or a date; only employees updated after it are listed, and with
+`attributes[]` only those for which one of the listed attributes changed (a selection filter as
+well as a projection); the list is paged with `limit`/`offset` like the whole one (mandatory
+since November 2023). Personio does not say which zone the time is in; the double reads UTC.
+Changes are made with `change()` and `hire()`, which stamp each attribute they touch.
+
     server, base_url = start_personio_server()   # server.api is the FakePersonio
     ...
     stop(server)
@@ -14,9 +21,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from tests.fakes.loopback import FakeApi, Reply, Request, json_reply, serve, stop
 
@@ -26,6 +34,8 @@ CLIENT_ID = "papi-client-test"
 CLIENT_SECRET = "papi-secret-0123456789"
 ENV = {"PERSONIO_CLIENT_ID": CLIENT_ID, "PERSONIO_CLIENT_SECRET": CLIENT_SECRET}
 SEED_TODAY = date(2025, 3, 1)
+SEEDED_AT = datetime(2025, 1, 1)  # when every seeded attribute was last updated (UTC)
+_UPDATED_SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?")
 
 # (id, name, parent id): v1 shows departments without parents, v2 org units with them.
 DEPARTMENTS = [
@@ -146,8 +156,12 @@ class FakePersonio(FakeApi):
         honor_projection: bool = True,
         categories: dict[int, str] | None = None,
         latency: float = 0.0,
+        paged_changes: bool = True,
     ):
         super().__init__()
+        # False: `updated_since` lists every match in one answer, limit and offset ignored, as
+        # Personio's reference still describes it (paging it became mandatory in November 2023).
+        self.paged_changes = paged_changes
         self.latency = latency  # seconds each answer takes, spent outside the lock (overlapping)
         self.in_flight = 0
         self.most_in_flight = 0
@@ -166,6 +180,9 @@ class FakePersonio(FakeApi):
         self.v2_tokens: set[str] = set()
         self.uploads: list[dict] = []
         self._serial = itertools.count(1)
+        # employee id -> {attribute: when it last changed}; absent: SEEDED_AT
+        self.updated: dict[int, dict[str, datetime]] = {}
+        self.updated_since_asked: list[str] = []
 
     # -- test helpers ------------------------------------------------------------------------
 
@@ -174,6 +191,26 @@ class FakePersonio(FakeApi):
             value = employee["department"]["value"]
             if value and value["attributes"]["id"] == department_id:
                 value["attributes"]["name"] = name
+
+    def change(self, employee_id: int, at: datetime, **values) -> None:
+        """Set attribute values of one employee, as an HR person saving at `at` (UTC)."""
+        employee = next(e for e in self.employees if e["id"]["value"] == employee_id)
+        stamps = self.updated.setdefault(employee_id, {})
+        for key, value in values.items():
+            employee[key]["value"] = value
+            stamps[key] = at
+
+    def hire(self, attributes: dict, at: datetime) -> None:
+        """A new employee record (attribute maps as `personio_employees` makes), saved at `at`."""
+        self.employees.append(attributes)
+        self.updated[attributes["id"]["value"]] = dict.fromkeys(attributes, at)
+
+    def _last_update(self, employee: dict, keys: set[str]) -> datetime:
+        stamps = self.updated.get(employee["id"]["value"], {})
+        return max(
+            (stamps.get(k, SEEDED_AT) for k in (keys or employee) if k in employee),
+            default=SEEDED_AT,
+        )
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -256,13 +293,24 @@ class FakePersonio(FakeApi):
         limit = min(100, int(request.arg("limit", "50")))
         offset = int(request.arg("offset", "0"))
         wanted = set(request.query.get("attributes[]", [])) if self.honor_projection else set()
+        listed = self.employees
+        updated_since = request.arg("updated_since")
+        if updated_since is not None:
+            self.updated_since_asked.append(updated_since)
+            if not _UPDATED_SINCE.fullmatch(updated_since):
+                return _error(422, 0, "The updated since must be a valid date.", headers)
+            since = datetime.fromisoformat(updated_since)
+            asked = set(request.query.get("attributes[]", []))
+            listed = [e for e in listed if self._last_update(e, asked) > since]
+            if not self.paged_changes:
+                limit, offset = max(1, len(listed)), 0
         rows = []
-        for employee in self.employees[offset : offset + limit]:
+        for employee in listed[offset : offset + limit]:
             attributes = {
                 k: v for k, v in employee.items() if not wanted or k in wanted or k == "id"
             }
             rows.append({"type": "Employee", "attributes": attributes})
-        total = len(self.employees)
+        total = len(listed)
         metadata = {
             "total_elements": total,
             "current_page": offset // limit,

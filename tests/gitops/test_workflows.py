@@ -172,3 +172,57 @@ def test_the_embedded_database_and_no_forge_are_written_with_a_loud_warning(runn
     assert warnings[0].startswith("target: sqlite is the embedded database")
     assert "every CI run starts from an empty one" in warnings[0]
     assert warnings[1].startswith("forge: local opens no pull requests")
+
+
+def _hourly(root, cron: str = "17 * * * *") -> None:
+    """Add an incremental schedule to the policy."""
+    policy = root / "policies/sync.yaml"
+    members = '  members: "40 22 * * *"\n'
+    text = policy.read_text().replace(members, f'{members}  incremental: "{cron}"\n')
+    assert f'incremental: "{cron}"' in text
+    policy.write_text(text)
+
+
+def test_an_hourly_incremental_run_is_written_only_when_the_policy_sets_it(runner):
+    _personio_scim_github(runner)
+    names = {p.name for p in write_workflows(ops.Repo.open(runner))}
+    assert "hrsync-sync-incremental.yml" not in names
+    _hourly(runner)
+    written = write_workflows(ops.Repo.open(runner))
+    assert [p.name for p in written] == ["hrsync-sync-incremental.yml"]
+    result = subprocess.run(
+        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(written[0])],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = written[0].read_text()
+    data = yaml.safe_load(text)
+    assert data[True]["schedule"] == [{"cron": "17 * * * *"}]
+    assert data["concurrency"] == {"group": "hrsync-state", "cancel-in-progress": False}
+    (job,) = data["jobs"].values()
+    assert job["steps"][-1]["run"] == "hrsync sync --incremental"
+    # SHA-pinned like the others; the secrets of a sync and no more.
+    uses = re.findall(r"^\s*- uses: (.*)$", text, flags=re.M)
+    assert [u.partition(" # ")[0] for u in uses] == [a.partition(" # ")[0] for a in PINNED_ACTIONS]
+    assert set(re.findall(r"secrets\.(\w+)", text)) == {
+        "PERSONIO_CLIENT_ID",
+        "PERSONIO_CLIENT_SECRET",
+        "SCIM_TOKEN",
+        "HRSYNC_APP_TOKEN",
+    }
+    repo = ops.Repo.open(runner)
+    assert workflow_problems(repo) == []
+    # Unset again: validate names the workflow left behind.
+    policy = runner / "policies/sync.yaml"
+    policy.write_text(policy.read_text().replace('  incremental: "17 * * * *"', ""))
+    problems = workflow_problems(ops.Repo.open(runner))
+    assert [p.path for p in problems] == [f"{WORKFLOW_DIR}/hrsync-sync-incremental.yml"]
+    assert "schedule.incremental" in problems[0].message
+
+
+def test_an_incremental_schedule_github_would_not_run_is_refused(runner):
+    _hourly(runner, "every hour")
+    result = CliRunner().invoke(cli, ["-C", str(runner), "validate"])
+    assert result.exit_code == 1
+    assert "schedule.incremental" in result.output

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.core.employment import is_active
@@ -28,6 +29,7 @@ from tests.fakes.personio_server import (
 )
 
 EMPLOYEES_PATH = "/v1/company/employees"
+CREDENTIALS = {"client_id": CLIENT_ID, "client_secret": ENV["PERSONIO_CLIENT_SECRET"]}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -616,3 +618,58 @@ def test_a_token_refused_mid_way_is_renewed_once_for_all_pages(big_personio):
 
     assert len(snapshot.employees) == 1234
     assert len(api.requests_to("/v1/auth", "POST")) == 2
+
+
+# -- updated_since: what changed since a moment (`hrsync sync --incremental`) -----------------
+
+
+def test_fetch_changed_lists_only_employees_updated_since(personio):
+    api, base_url = personio
+    api.change(7, datetime(2025, 3, 1, 9, 30), last_name="Neumann")
+    api.change(12, datetime(2025, 3, 1, 7, 0), status="inactive")
+    source = connect(base_url, page_size=2)
+    snapshot = source.fetch_changed(datetime(2025, 3, 1, 8, 0, tzinfo=UTC))
+    assert [(e.id, e.last_name) for e in snapshot.employees] == [("7", "Neumann")]
+    assert api.updated_since_asked == ["2025-03-01T08:00:00"]  # UTC, as Personio writes it
+    # A department and position come with it: the references the changed record makes.
+    assert [t.id for t in snapshot.teams] == [snapshot.employees[0].team]
+    earlier = source.fetch_changed(datetime(2025, 3, 1, 6, 0, tzinfo=UTC))
+    assert [e.id for e in earlier.employees] == ["7", "12"]
+
+
+def test_fetch_changed_pages_like_the_whole_list(personio):
+    api, base_url = personio
+    for number in range(1, 8):
+        api.change(number, datetime(2025, 3, 1, 10, number), first_name=f"Changed{number}")
+    snapshot = connect(base_url, page_size=3).fetch_changed(datetime(2025, 3, 1, tzinfo=UTC))
+    assert [e.first_name for e in snapshot.employees] == [f"Changed{n}" for n in range(1, 8)]
+    assert offsets(api) == [0, 3, 6]
+
+
+def test_changes_sent_all_at_once_as_personio_once_did_are_taken_whole(personio):
+    api, base_url = personio
+    api.paged_changes = False
+    for number in range(1, 8):
+        api.change(number, datetime(2025, 3, 1, 10, number), first_name=f"Changed{number}")
+    snapshot = connect(base_url, page_size=3).fetch_changed(datetime(2025, 3, 1, tzinfo=UTC))
+    assert [e.first_name for e in snapshot.employees] == [f"Changed{n}" for n in range(1, 8)]
+    assert offsets(api) == [0]
+
+
+def test_an_attribute_hrsync_does_not_read_selects_nobody(personio):
+    api, base_url = personio
+    api.change(7, datetime(2025, 3, 1, 9, 30), fix_salary=99999.0)
+    snapshot = connect(base_url).fetch_changed(datetime(2025, 3, 1, tzinfo=UTC))
+    assert snapshot.employees == ()  # nothing changed that hrsync carries: an empty list is fine
+
+
+def test_the_double_refuses_an_updated_since_that_is_not_a_time(personio):
+    _, base_url = personio
+    with httpx.Client(base_url=base_url) as client:
+        token = client.post("/v1/auth", json=CREDENTIALS).json()["data"]["token"]
+        response = client.get(
+            EMPLOYEES_PATH,
+            params={"updated_since": "yesterday"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 422 and response.json()["success"] is False
