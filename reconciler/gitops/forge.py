@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -80,11 +81,14 @@ class LocalForge:
         return None
 
 
+# Forges that live in a module of their own, loaded on first use (like SOURCE_MODULES): each
+# has `open_forge(settings, main)`, and imports this module's vocabulary, never the other way.
+FORGE_MODULES = {"github": "reconciler.gitops.github"}
+
+
 def open_forge(config: Config, main: str) -> Forge:
     kind = config.forge.get("type", "local")
-    if kind == "github":
-        from reconciler.gitops.github import GitHubForge
-
-        return GitHubForge.from_config(config.forge, main)
+    if kind in FORGE_MODULES:
+        return importlib.import_module(FORGE_MODULES[kind]).open_forge(config.forge, main)
     remote = config.git.get("remote", "origin")
     return LocalForge(remote)

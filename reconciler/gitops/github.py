@@ -215,6 +215,11 @@ class GitHubHttp(VendorHttp):
         return None
 
 
+def open_forge(settings: dict, main: str) -> GitHubForge:
+    """`forge: github` (see gitops/forge.FORGE_MODULES)."""
+    return GitHubForge.from_config(settings, main)
+
+
 def _pull_request(item: dict) -> PullRequest:
     return PullRequest(
         number=item["number"],

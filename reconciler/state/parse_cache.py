@@ -249,10 +249,7 @@ def _well_formed(kind: str, entries) -> bool:
 def _fingerprint() -> bytes:
     """What the cached values depend on: hrsync's version, Python's (marshal's format), and the
     source of the code and schemas that parse and check a state file."""
-    from importlib import metadata, resources
-
-    from reconciler.core import ids, model
-    from reconciler.state import entities, loader, schemas, tree
+    from importlib import metadata
 
     digest = hashlib.sha1(FORMAT)
     try:
@@ -260,9 +257,23 @@ def _fingerprint() -> bytes:
     except metadata.PackageNotFoundError:
         digest.update(b"unknown")
     digest.update(sys.version.encode())
-    for module in (ids, model, entities, loader, schemas, tree, sys.modules[__name__]):
-        digest.update(Path(module.__file__).read_bytes())
-    for name in ("team", "job", "member"):
-        schema = resources.files("reconciler").joinpath("schemas", f"{name}.schema.json")
-        digest.update(schema.read_bytes())
+    # Read as files, not imported: the loader imports this module, not the other way round.
+    package = Path(__file__).resolve().parent.parent
+    for source in _FINGERPRINTED:
+        digest.update((package / source).read_bytes())
     return digest.digest()
+
+
+_FINGERPRINTED = (
+    "core/ids.py",
+    "core/model.py",
+    "core/dates.py",
+    "state/entities.py",
+    "state/loader.py",
+    "state/schemas.py",
+    "state/tree.py",
+    "state/parse_cache.py",
+    "schemas/team.schema.json",
+    "schemas/job.schema.json",
+    "schemas/member.schema.json",
+)

@@ -92,3 +92,43 @@ def test_managed_counts_members_who_can_log_in_and_every_team_or_job():
         },
     )
     assert (state.managed("members"), state.managed("teams"), state.managed("jobs")) == (1, 1, 0)
+
+
+employees = st.builds(
+    Employee,
+    ids,
+    st.emails(),
+    names,
+    names,
+    st.booleans(),
+    maybe,
+    maybe,
+    maybe,
+    st.none() | st.dates(),
+    st.none() | st.dates(),
+)
+
+
+@given(
+    st.lists(employees, max_size=4),
+    st.lists(teams, max_size=3),
+    st.lists(jobs, max_size=3),
+    st.booleans(),
+)
+def test_a_saved_snapshot_reads_back_as_it_was(people, team_list, job_list, complete):
+    """`hrsync fetch -o F` then `propose --snapshot F`: the same records, the same digest."""
+    snapshot = Snapshot("file:x", "t", tuple(people), tuple(team_list), tuple(job_list), complete)
+    again = Snapshot.from_data(snapshot.to_data())
+    assert again == snapshot and again.digest() == snapshot.digest()
+
+
+def test_a_minimal_saved_snapshot_reads_with_its_defaults():
+    data = {
+        "source": "file:x",
+        "fetched_at": "t",
+        "teams": [{"id": "T", "name": "N"}],
+        "jobs": [{"id": "J", "name": "Dev"}],
+    }
+    snapshot = Snapshot.from_data(data)
+    assert snapshot.complete is True and snapshot.employees == ()
+    assert snapshot.teams == (Team("T", "N", None, ()),) and snapshot.jobs == (Job("J", "Dev"),)

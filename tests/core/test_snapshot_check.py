@@ -117,3 +117,21 @@ def test_each_refused_id_says_why(bad, reason, why):
     message = refused(Snapshot("file:x", "t", (person(bad),)))
     assert why in message
     assert [r for r in REASONS if r in message] == [reason], message
+
+
+def test_one_team_id_from_two_names_or_two_parents_is_refused_naming_both():
+    records = (person("1", team="T"), person("2", team="T"))
+    two_names = Snapshot("file:x", "t", records, (Team("T", "Sales"), Team("T", "Sales DE")))
+    message = refused(two_names)
+    assert "the names 'Sales' and 'Sales DE' both give the id 'T'" in message
+    assert "so that two teams are never merged" in message and "export.csv, line 1" in message
+    two_parents = Snapshot(
+        "file:x", "t", records, (Team("T", "Sales", "A"), Team("T", "Sales", "B"))
+    )
+    assert "parent: both 'A' and 'B'" in refused(two_parents)
+    same_twice = Snapshot("file:x", "t", records, (Team("T", "Sales"), Team("T", "Sales")))
+    assert check_snapshot(same_twice).teams == (Team("T", "Sales"),)  # repeated rows merge
+    jobs = Snapshot("file:x", "t", (person("1", job="J"),), (), (Job("J", "A"), Job("J", "B")))
+    assert "so that two jobs are never merged" in refused(jobs)
+    unnamed = Snapshot("file:x", "t", records, (Team("T", ""),))
+    assert "name:" in refused(unnamed)
