@@ -106,3 +106,25 @@ def test_delete_threshold_at_n_and_n_plus_one(deletes, allowed):
     else:
         with pytest.raises(SafetyError, match="raise --max-deletes to 6"):
             check_deletes(plan, 5)
+
+
+def test_the_summary_line_counts_every_action_in_order():
+    desired = DesiredState(
+        teams={"t": Team("t", "T")},
+        members={"1": m("1", team="t"), "2": m("2", active=False), "3": m("3")},
+    )
+    platform = PlatformState(
+        members={"1": m("1"), "2": m("2"), "3": m("3", active=False), "9": m("9")}
+    )
+    plan = compute_plan(desired, platform)
+    assert plan.summary == {"create": 1, "update": 1, "deactivate": 1, "reactivate": 1, "delete": 1}
+    assert plan.summary_line() == (
+        "Plan: 1 to create, 1 to update, 1 to deactivate, 1 to reactivate, 1 to delete."
+    )
+    assert compute_plan(desired, desired_platform(desired)).summary_line() == (
+        "No changes. The platform matches state/."
+    )
+
+
+def desired_platform(desired: DesiredState) -> PlatformState:
+    return PlatformState(teams=desired.teams, jobs=desired.jobs, members=desired.members)

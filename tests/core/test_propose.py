@@ -265,3 +265,28 @@ def test_duplicate_emails_in_the_hris_never_make_two_accounts():
     proposal = propose(s, DesiredState(), Policy.default(), TODAY)
     assert [c.id for c in proposal.select("members")] == ["1"]
     assert "employee 2 has the e-mail X@acme.example of employee 1" in proposal.warnings[0]
+
+
+def test_the_summary_line_counts_each_kind_and_action_it_was_asked_for():
+    """What `sync`, `review list` and the PR title say: counts per kind, only what is there."""
+    modes = {
+        "members": {"import": "automatic", "sync": "manual", "cleanup": "manual"},
+        "teams": {"import": "manual", "sync": "manual", "cleanup": "manual"},
+        "jobs": {"import": "manual", "sync": "manual", "cleanup": "manual"},
+    }
+    current = state_of(snap(emp("1"), emp("2"), emp("3")))
+    tonight = snap(
+        emp("1", team="ops"),
+        emp("2"),
+        emp("4"),
+        emp("5"),
+        teams=(*ENG, Team("ops", "Operations")),
+    )
+    proposal = propose(tonight, current, policy(modes=modes), TODAY)
+    assert proposal.summary_line() == "teams: import 1; members: import 2, sync 1, cleanup 1"
+    assert proposal.summary_line("members") == "members: import 2, sync 1, cleanup 1"
+    assert proposal.summary_line("members", "manual") == "members: sync 1, cleanup 1"
+    assert proposal.summary_line("members", "automatic") == "members: import 2"
+    assert proposal.summary_line("jobs") == "No changes: state/ matches the HRIS."
+    assert proposal.counts("members") == {"import": 2, "sync": 1, "cleanup": 1}
+    assert proposal.counts() == {"import": 3, "sync": 1, "cleanup": 1}
