@@ -288,5 +288,6 @@ def test_the_summary_line_counts_each_kind_and_action_it_was_asked_for():
     assert proposal.summary_line("members", "manual") == "members: sync 1, cleanup 1"
     assert proposal.summary_line("members", "automatic") == "members: import 2"
     assert proposal.summary_line("jobs") == "No changes: state/ matches the HRIS."
+    assert proposal.summary_line("teams", "automatic") == "No changes: state/ matches the HRIS."
     assert proposal.counts("members") == {"import": 2, "sync": 1, "cleanup": 1}
     assert proposal.counts() == {"import": 3, "sync": 1, "cleanup": 1}
