@@ -183,3 +183,15 @@ def test_a_member_brings_the_teams_and_jobs_nobody_else_will_propose():
         "member 1: job 'J1' is not in the tree; set to none",
     )
     assert set(accepted.written()) == {"members"}
+
+
+def test_a_plain_hire_and_a_member_gone_from_the_hris_are_an_import_and_a_cleanup():
+    base = DesiredState(members={"1": Member("1", "e1@a.example", "E", "1", True)})
+    proposal = propose(snapshot(employee("2")), base, Policy.default(), TODAY)
+    accepted = accept_kind(base, proposal, "members", proposal.select("members"), Policy.default())
+    assert [(c.action, c.id, c.note, c.before, c.after is None) for c in accepted.changes] == [
+        ("cleanup", "1", "", base.members["1"], True),
+        ("import", "2", "", None, False),
+    ]
+    assert set(accepted.state.members) == {"2"}
+    assert accepted.written()["members"] == {"1": None, "2": accepted.state.members["2"]}
