@@ -111,18 +111,25 @@ class Checkout:
     def advance_main(self, sha: str) -> None:
         """Local main and the working tree moved to `sha` in one git command; a marker records
         the move so a kill half-way is finished by the next run (see `recover`)."""
-        self._settle_modified_files(sha)
         marker = self._marker()
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(sha + "\n", encoding="utf-8")
-        self._run("checkout", "-q", "-B", self.settings.main, sha)
+        try:
+            self._run("checkout", "-q", "-B", self.settings.main, sha)
+        except GitOpsError:
+            # Only when git refused: the settling costs a walk of the tree, not paid each move.
+            if not self._settle_modified_files(sha):
+                raise
+            self._run("checkout", "-q", "-B", self.settings.main, sha)
         marker.unlink()
 
-    def _settle_modified_files(self, sha: str) -> None:
+    def _settle_modified_files(self, sha: str) -> bool:
         """A modified or new file that already holds `sha`'s content is no local change: a run
-        killed after pushing its filing ledger leaves it so, and git would refuse to move."""
+        killed after pushing its filing ledger leaves it so, and git refuses to move over it.
+        True when such a file was put back."""
         modified = self._run("diff", "--name-only", "-z", "HEAD").split("\0")
-        new = self._run("ls-files", "--others", "--exclude-standard", "-z").split("\0")
+        new = set(self._run("ls-files", "--others", "--exclude-standard", "-z").split("\0"))
+        settled = False
         for path in filter(None, [*modified, *new]):
             wanted = self.show(sha, path)
             target = self.root / path
@@ -131,6 +138,8 @@ class Checkout:
                     target.unlink()
                 else:
                     self._run("checkout", "-q", "HEAD", "--", path)
+                settled = True
+        return settled
 
     def checkout_main(self) -> str:
         """Local main set to the remote's main; refuses to drop uncommitted edits in state/."""

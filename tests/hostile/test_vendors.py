@@ -100,6 +100,12 @@ PERSONIO = {
         lambda api: _personio(5, api)["id"].update(value="../../hrsync"),
         ("Personio employee '../../hrsync'", "could name a path"),
     ),
+    # Python's `$` matches before a final newline: "5\n" once passed the id rule and the schemas.
+    "employee id ending in a newline": Case(
+        "personio",
+        lambda api: _personio(5, api)["id"].update(value="5\n"),
+        ("Personio employee '5\\n'", "may hold only letters"),
+    ),
     "department id with a slash": Case(
         "personio",
         _personio_department,
