@@ -15,7 +15,7 @@ from pathlib import Path
 import git
 
 from reconciler import operations as ops
-from reconciler.core.model import KINDS
+from reconciler.core.model import KINDS, SINGULAR
 from reconciler.core.plan import Plan
 from reconciler.errors import ConfigError, HrsyncError
 from reconciler.gitops.checkout import Checkout, GitOpsError, PushRejected, sync_lock
@@ -224,7 +224,7 @@ def _drop_items(checkout, kind, tip, main, ids, approver: Identity) -> str:
         f"state/{kind}/{entity_id}.yaml": checkout.show(main, f"state/{kind}/{entity_id}.yaml")
         for entity_id in ids
     }
-    message = f"Drop {kind[:-1]} {', '.join(ids)} from the proposal\n"
+    message = f"Drop {SINGULAR[kind]} {', '.join(ids)} from the proposal\n"
     (sha,) = build_commits(checkout.git_dir, tip, [CommitSpec(files, message, approver)])
     if not checkout.force_push_branch(settings.branch(kind), sha, tip):
         raise GitOpsError(f"{settings.branch(kind)} moved on the remote; review again")

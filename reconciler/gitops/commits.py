@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import git
 
-from reconciler.core.model import KINDS, entity_data
+from reconciler.core.model import KINDS, SINGULAR, entity_data
 from reconciler.core.propose import ProposedChange
 
 DEFAULT_BOT = ("hrsync-bot", "hrsync-bot@users.noreply.github.com")
@@ -119,7 +119,7 @@ def message_with(
         what = ", ".join(name for name, _, _ in change.changed_fields() if name != "id")
         note = f" ({change.note})" if change.note else ""
         detail = f": {what}" if change.action == "sync" and what else ""
-        lines.append(f"- {change.action} {change.kind[:-1]} {change.id}{note}{detail}")
+        lines.append(f"- {change.action} {SINGULAR[change.kind]} {change.id}{note}{detail}")
     notes = list(notes)
     if notes:
         # Warnings (a mass removal first) and what was held back, where auditors read.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from reconciler.core.model import SINGULAR
 from reconciler.gitops.history import Event
 from reconciler.render.names import NO_NAMES, Names
 from reconciler.render.text import named, value
@@ -29,7 +30,7 @@ def history_text(events: list[Event], out: TextIO) -> None:
     for event in events:
         change = event.change
         out.write(
-            f"{event.date[:10]}  {event.commit[:10]}  {change.kind[:-1]} {change.id}  "
+            f"{event.date[:10]}  {event.commit[:10]}  {SINGULAR[change.kind]} {change.id}  "
             f"{change.action}  {value(_how(event))[1:-1]}\n"
         )
         for name, old, new in change.fields:
@@ -53,7 +54,7 @@ OUTCOMES = {
 
 def sync_text(report, out: TextIO) -> None:
     """What `hrsync sync` did, one line per step."""
-    scope = getattr(report, "scope", None)
+    scope = report.scope
     if scope is not None and scope.on_demand:
         out.write(f"on demand: {value(scope.label())[1:-1]} (and what they need)\n")
     if report.nothing_reason:
@@ -61,7 +62,8 @@ def sync_text(report, out: TextIO) -> None:
             f"Nothing proposed: {report.nothing_reason}. Pending proposals are left as they are.\n"
         )
     for drop in report.drops:
-        out.write(f"dropped in review: {drop.kind[:-1]} {drop.id} (by {value(drop.by)[1:-1]})\n")
+        by = value(drop.by)[1:-1]
+        out.write(f"dropped in review: {SINGULAR[drop.kind]} {drop.id} (by {by})\n")
     for subject in report.main_commits:
         out.write(f"main: committed and pushed {value(subject)}\n")
     for outcome in report.kinds:
@@ -123,7 +125,8 @@ def proposal_detail_text(
         entity_name = names.of(change.kind, change.id)
         named_as = f" {value(entity_name)}" if entity_name else ""
         out.write(
-            f"  {marks[change.action]} {change.action:8} {change.kind[:-1]} {change.id}{named_as}\n"
+            f"  {marks[change.action]} {change.action:8} {SINGULAR[change.kind]} {change.id}"
+            f"{named_as}\n"
         )
         for name, old, new in change.fields:
             if name != "id":
