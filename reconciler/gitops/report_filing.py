@@ -52,6 +52,12 @@ def file_reviews(
             ledger_path.parent.mkdir(parents=True, exist_ok=True)
             ledger_path.write_bytes(content)
             continue
+        # The working tree's ledger already is the pushed one: put main's back so the move
+        # sees no local change (a kill just here is settled by the next move, see checkout.py).
+        if checkout.show("HEAD", ledger_rel) is None:
+            ledger_path.unlink()
+        else:
+            checkout.git.checkout("HEAD", "--", ledger_rel)
         checkout.advance_main(sha)
         return result, subject
     return result, None
