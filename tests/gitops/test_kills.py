@@ -216,3 +216,35 @@ def test_an_approval_killed_at_any_moment_is_finished_by_approving_again(runner)
         assert hrsync(runner, "plan", "--detailed-exitcode").returncode == 0
         assert time.monotonic() - started < 120
     assert killed >= 2
+
+
+def test_an_approval_racing_a_sync_waits_for_it_and_both_finish(runner):
+    """`review approve` started while a night runs waits on the repository lock: both exit 0,
+    the proposal is merged once, and the next sync leaves nothing to apply."""
+    set_modes(runner, teams="import: automatic", jobs="import: automatic")
+    rng = random.Random(11)
+    write_night(runner, 0, rng)
+    assert hrsync(runner, "sync").returncode == 0
+    assert hrsync(runner, "review", "show", "members").returncode == 0
+    remote = git.Repo(runner.parent / "remote.git")
+    merges = len(remote.git.log("--merges", "--format=%H", "main").splitlines())
+    write_night(runner, 1, rng)
+    night = subprocess.Popen(
+        [*HRSYNC, "-C", str(runner), "sync"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "HRSYNC_TODAY": "2026-03-01"},
+    )
+    lock = runner / ".hrsync/sync.lock"
+    while night.poll() is None and lock.read_text().strip() != str(night.pid):
+        time.sleep(0.005)  # until the night holds the lock (its pid is in the file)
+    assert night.poll() is None, "the night ended before the approval could race it"
+    approval = hrsync(runner, "review", "approve", "members", "--as", "Ann <a@x.example>")
+    out, _ = night.communicate(timeout=120)
+    assert night.returncode == 0, out
+    assert approval.returncode == 0, approval.stdout + approval.stderr
+    assert len(remote.git.log("--merges", "--format=%H", "main").splitlines()) == merges + 1
+    assert hrsync(runner, "sync").returncode == 0
+    assert hrsync(runner, "plan", "--detailed-exitcode").returncode == 0
+    assert not git.Repo(runner).git.status("--porcelain", "--", "state", "policies")
